@@ -1,0 +1,115 @@
+"""Plain data exchanged between the engine and a model backend."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+FinishReason = Literal["stop", "eos", "length", "lines", "deadline", "cancelled", "error"]
+
+
+class ModelError(RuntimeError):
+    """A model could not be found, loaded or run; the message says what to do about it."""
+
+
+@dataclass(frozen=True)
+class RepoFile:
+    """A piece of another file the model should see (rendered in the family's repo-level format)."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class InfillRequest:
+    prefix: str
+    suffix: str
+    path: str = ""
+    language: str = ""
+    repo_name: str = ""
+    context: tuple[RepoFile, ...] = ()
+    max_tokens: int = 64
+    max_lines: int | None = 1
+    stop: tuple[str, ...] = ()
+    deadline: float | None = None
+    """Absolute `time.monotonic()` after which generation stops and returns what it has."""
+    n_candidates: int = 1
+    temperature: float = 0.0
+    top_p: float = 0.95
+    seed: int | None = None
+    mode: Literal["auto", "fim", "ltr"] = "auto"
+    """`auto`: native FIM when the model has FIM tokens, left-to-right otherwise."""
+    score_suffix: bool = False
+    """Also score log P(suffix | prefix + candidate) (InCoder-style reranking)."""
+
+
+@dataclass
+class Timings:
+    prompt_tokens: int = 0
+    reused_tokens: int = 0
+    generated_tokens: int = 0
+    prompt_ms: float = 0.0
+    generation_ms: float = 0.0
+
+    @property
+    def model_ms(self) -> float:
+        return self.prompt_ms + self.generation_ms
+
+
+@dataclass
+class Candidate:
+    text: str
+    finish_reason: FinishReason
+    logprob: float = 0.0
+    """Sum of the log-probabilities of the generated tokens."""
+    suffix_logprob: float | None = None
+    """log P(suffix lines | prefix + text), when the request asked for it."""
+    ended_with_eot: bool = False
+    timings: Timings = field(default_factory=Timings)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    path: str
+    family: str
+    """FIM family (`qwen`, `starcoder`, …) or `none` for left-to-right models."""
+    n_ctx: int
+    gpu_offload: bool
+    source: str
+    """Why this model: `explicit path`, `registry`, `embedded default`."""
+
+
+class CancelToken:
+    """Set by the engine; checked by the backend between tokens."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.reason = ""
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        self.reason = self.reason or reason
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+class Backend(Protocol):
+    """How to ask a model. Implementations are not assumed thread-safe: one worker calls them."""
+
+    @property
+    def info(self) -> ModelInfo: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def complete(self, request: InfillRequest, cancel: CancelToken) -> list[Candidate]: ...
+
+    def close(self) -> None: ...
+
+
+def now() -> float:
+    return time.monotonic()

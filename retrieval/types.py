@@ -1,0 +1,87 @@
+"""Plain data exchanged between retrieval and the engine (DESIGN.md: they meet only through data)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CountTokens = Callable[[str], int]
+"""Counts tokens with the model's own tokenizer; retrieval never imports a model."""
+
+# Prompt sources (RLPG, REFERENCE.md §3) plus the lexical-similarity windows.
+SOURCES = (
+    "current",
+    "import",
+    "parent_class",
+    "sibling",
+    "similar_name",
+    "child_class",
+    "import_of_sibling",
+    "import_of_parent_class",
+    "import_of_similar_name",
+    "import_of_child_class",
+    "similar_window",
+    "recent",
+)
+
+# Context types (RLPG) plus "window" for similarity windows.
+CONTEXT_TYPES = (
+    "signatures",
+    "bodies",
+    "identifiers",
+    "type_identifiers",
+    "field_declarations",
+    "string_literals",
+    "post_lines",
+    "window",
+)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the user is: the whole document text and a character offset into it."""
+
+    text: str
+    offset: int
+    path: Path
+    language: str
+
+    @property
+    def prefix(self) -> str:
+        return self.text[: self.offset]
+
+    @property
+    def suffix(self) -> str:
+        return self.text[self.offset :]
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """One piece of repository context, with where it came from."""
+
+    text: str
+    path: str
+    source: str
+    context_type: str
+    score: float
+    tokens: int
+
+
+@dataclass(frozen=True)
+class Context:
+    """Snippets packed into a token budget.
+
+    Ordered for the prompt: the most stable snippets first, the best-ranked one last (nearest the
+    cursor's own code), so small cursor moves do not reorder the prompt's start.
+    """
+
+    snippets: tuple[Snippet, ...] = ()
+    budget: int = 0
+    used_tokens: int = 0
+    elapsed_ms: float = 0.0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        return not self.snippets
