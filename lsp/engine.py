@@ -1,0 +1,285 @@
+"""The completion engine: cursor → repository context → model → post-processing.
+
+It is where `retrieval` and `models` meet (DESIGN.md). The LSP handlers and the CLI call it; it
+knows nothing about the protocol. All model work, retrieval included, runs as one job on the
+model worker's thread, so a request's stages never interleave with another request's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repofill.models.types import (
+    Backend,
+    Candidate,
+    CancelToken,
+    InfillRequest,
+    ModelError,
+    RepoFile,
+)
+from repofill.models.worker import ModelWorker
+from repofill.retrieval import Retriever
+from repofill.retrieval.types import Context, Cursor
+
+from .cursor import windows
+from .postprocess import PostContext, decide_multiline, postprocess
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+PREFIX_LINES = 64
+SUFFIX_LINES = 24
+MAX_WINDOW_CHARS = 8000
+HOLE_MAX_LINES = 24
+
+
+@dataclass
+class RequestTimings:
+    retrieval_ms: float = 0.0
+    prompt_tokens: int = 0
+    reused_tokens: int = 0
+    prompt_ms: float = 0.0
+    generated_tokens: int = 0
+    generation_ms: float = 0.0
+    post_ms: float = 0.0
+    total_ms: float = 0.0
+
+    def add_model(self, candidates: list[Candidate]) -> None:
+        for c in candidates:
+            self.prompt_tokens = max(self.prompt_tokens, c.timings.prompt_tokens)
+            self.reused_tokens += c.timings.reused_tokens
+            self.prompt_ms += c.timings.prompt_ms
+            self.generated_tokens += c.timings.generated_tokens
+            self.generation_ms += c.timings.generation_ms
+        if len(candidates) > 1:
+            self.reused_tokens = candidates[0].timings.reused_tokens
+
+    @property
+    def model_ms(self) -> float:
+        return self.prompt_ms + self.generation_ms
+
+    def line(self) -> str:
+        return (
+            f"retrieval {self.retrieval_ms:.1f} ms | prompt {self.prompt_tokens} tok "
+            f"({self.reused_tokens} reused) {self.prompt_ms:.0f} ms | generated "
+            f"{self.generated_tokens} tok {self.generation_ms:.0f} ms | post {self.post_ms:.1f} ms "
+            f"| total {self.total_ms:.0f} ms"
+        )
+
+
+@dataclass
+class Completion:
+    """What the engine answers for one cursor."""
+
+    items: list[str] = field(default_factory=list)
+    status: str = "ok"
+    """`ok`, `empty`, `cancelled`, `superseded`, `disabled`, `error`."""
+    message: str = ""
+    timings: RequestTimings = field(default_factory=RequestTimings)
+    context: Context = field(default_factory=Context)
+    finish_reason: str = ""
+
+
+class Engine:
+    def __init__(
+        self,
+        worker: ModelWorker,
+        settings: Settings | None = None,
+        retriever: Retriever | None = None,
+    ) -> None:
+        self.worker = worker
+        self.settings = settings or Settings()
+        self.retriever = retriever
+        self._latest: dict[str, CancelToken] = {}
+        self.started = 0
+        self.completed = 0
+        self.cancelled = 0
+
+    # -- building a request -------------------------------------------------------------------
+
+    def select_context(self, cursor: Cursor, backend: Backend) -> Context:
+        if self.retriever is None or self.settings.contextBudget <= 0:
+            return Context()
+        try:
+            return self.retriever.select(cursor, backend.count_tokens, self.settings.contextBudget)
+        except Exception:  # retrieval must never cost the user a completion
+            log.exception("context selection failed for %s", cursor.path)
+            return Context()
+
+    def build_request(
+        self,
+        cursor: Cursor,
+        context: Context,
+        *,
+        multiline: bool,
+        max_lines: int,
+        n_candidates: int = 1,
+        started: float | None = None,
+    ) -> InfillRequest:
+        win = windows(
+            cursor.text,
+            cursor.offset,
+            prefix_lines=PREFIX_LINES,
+            suffix_lines=SUFFIX_LINES,
+            max_chars=MAX_WINDOW_CHARS,
+        )
+        deadline = None
+        if self.settings.deadlineMs > 0:
+            deadline = (started or time.monotonic()) + self.settings.deadlineMs / 1000
+        root = self.retriever.root if self.retriever is not None else cursor.path.parent
+        return InfillRequest(
+            prefix=win.prefix,
+            suffix=win.suffix,
+            path=_relative(cursor.path, root),
+            language=cursor.language,
+            repo_name=root.name,
+            context=tuple(RepoFile(s.path, s.text) for s in context.snippets),
+            max_tokens=self.settings.maxTokens * (4 if multiline else 1),
+            max_lines=max_lines if multiline else 1,
+            deadline=deadline,
+            n_candidates=n_candidates,
+            temperature=0.8 if n_candidates > 1 else 0.0,
+            seed=0,
+        )
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run(
+        self,
+        backend: Backend,
+        cursor: Cursor,
+        cancel: CancelToken,
+        *,
+        multiline: bool | None = None,
+        max_lines: int | None = None,
+        n_candidates: int = 1,
+        started: float | None = None,
+    ) -> Completion:
+        """One completion, start to end. Runs on the model worker's thread."""
+        started = started or time.monotonic()
+        timings = RequestTimings()
+        t0 = time.perf_counter()
+        context = self.select_context(cursor, backend)
+        timings.retrieval_ms = (time.perf_counter() - t0) * 1000
+        if multiline is None:
+            multiline = decide_multiline(
+                cursor.prefix, cursor.suffix, cursor.language, self.settings.multiline
+            )
+        lines = max_lines or max(1, self.settings.maxLines)
+        request = self.build_request(
+            cursor,
+            context,
+            multiline=multiline,
+            max_lines=lines,
+            n_candidates=n_candidates,
+            started=started,
+        )
+        candidates = backend.complete(request, cancel)
+        timings.add_model(candidates)
+        t1 = time.perf_counter()
+        post = PostContext(
+            prefix=cursor.prefix,
+            suffix=cursor.suffix,
+            language=cursor.language,
+            multiline=multiline,
+            max_lines=lines if multiline else 1,
+        )
+        items = _postprocess_all(candidates, post)
+        timings.post_ms = (time.perf_counter() - t1) * 1000
+        timings.total_ms = (time.monotonic() - started) * 1000
+        finish = candidates[0].finish_reason if candidates else ""
+        if cancel.cancelled:
+            status = "superseded" if cancel.reason == "superseded" else "cancelled"
+            return Completion([], status, cancel.reason, timings, context, finish)
+        return Completion(items, "ok" if items else "empty", "", timings, context, finish)
+
+    async def complete(
+        self,
+        key: str,
+        cursor: Cursor,
+        *,
+        n_candidates: int = 1,
+        multiline: bool | None = None,
+        max_lines: int | None = None,
+    ) -> Completion:
+        """An editor's request: supersedes the previous one for the same document `key`."""
+        if not self.settings.enabled:
+            return Completion(status="disabled")
+        started = time.monotonic()
+        cancel = CancelToken()
+        previous = self._latest.get(key)
+        if previous is not None:
+            previous.cancel("superseded")
+        self._latest[key] = cancel
+        self.started += 1
+        future = self.worker.submit(
+            lambda backend: self.run(
+                backend,
+                cursor,
+                cancel,
+                multiline=multiline,
+                max_lines=max_lines,
+                n_candidates=n_candidates,
+                started=started,
+            ),
+            cancel,
+        )
+        try:
+            result = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            cancel.cancel("cancelled")
+            self.cancelled += 1
+            raise
+        except ModelError as exc:
+            return Completion(status="error", message=str(exc))
+        finally:
+            if self._latest.get(key) is cancel:
+                del self._latest[key]
+        if result.status in ("cancelled", "superseded"):
+            self.cancelled += 1
+        else:
+            self.completed += 1
+        log.info("%s %s: %s", cursor.path.name, result.status, result.timings.line())
+        return result
+
+    def complete_blocking(self, cursor: Cursor, *, multiline: bool | None = None) -> Completion:
+        """For the CLI: one request, waited for."""
+        cancel = CancelToken()
+        future = self.worker.submit(
+            lambda backend: self.run(backend, cursor, cancel, multiline=multiline), cancel
+        )
+        return future.result()
+
+    def context_blocking(self, cursor: Cursor) -> Context:
+        return self.worker.submit(lambda backend: self.select_context(cursor, backend)).result()
+
+    def cancel_all(self) -> None:
+        for token in self._latest.values():
+            token.cancel("shutdown")
+
+
+def _postprocess_all(candidates: list[Candidate], post: PostContext) -> list[str]:
+    """Post-processed, de-duplicated texts, best first (by length-normalised likelihood)."""
+    ranked = sorted(
+        candidates,
+        key=lambda c: -(c.logprob / max(1, c.timings.generated_tokens)) if len(candidates) > 1 else 0,
+    )
+    items: list[str] = []
+    for candidate in ranked:
+        if candidate.finish_reason == "cancelled":
+            continue
+        text = postprocess(candidate.text, post)
+        if text and text not in items:
+            items.append(text)
+    return items
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name

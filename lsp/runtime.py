@@ -1,0 +1,213 @@
+"""What a running server owns: settings, the model worker, the engine and the repository index.
+
+Kept apart from the protocol so the CLI and benchmarks can build the same engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pygls.uris import to_fs_path
+
+from repofill.models.llama_backend import LlamaBackend, LlamaOptions
+from repofill.models.resolve import resolve_model
+from repofill.models.types import Backend, ModelError
+from repofill.models.worker import ModelWorker
+from repofill.retrieval import Retriever
+
+from .engine import Engine
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+StateCallback = Callable[[str, str], None]
+Progress = Callable[[int, int], None]
+
+# didChange arrives per keystroke; the index only needs the document once typing pauses.
+INDEX_UPDATE_DELAY_S = 0.5
+
+
+def backend_factory(settings: Settings, options: LlamaOptions | None = None) -> Callable[[], Backend]:
+    """Resolves and loads the model; runs on the worker thread."""
+
+    def load() -> Backend:
+        resolved = resolve_model(settings.modelPath or None, settings.model or None)
+        log.info("loading model %s (%s)", resolved.path, resolved.reason)
+        return LlamaBackend(resolved.path, source=resolved.source, options=options)
+
+    return load
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        factory: Callable[[Settings], Callable[[], Backend]] = backend_factory,
+        index: bool = True,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._factory = factory
+        self._index_enabled = index
+        self._cache_dir = cache_dir
+        self._engine: Engine | None = None
+        self.retriever: Retriever | None = None
+        self.state = "starting"
+        self.state_message = ""
+        self._on_state: StateCallback = lambda state, message: None
+        self._timers: dict[str, threading.Timer] = {}
+        self._lock = threading.Lock()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise ModelError("the server is not initialized yet")
+        self._engine.settings = self.settings
+        return self._engine
+
+    def start(
+        self,
+        root: Path | None,
+        *,
+        on_state: StateCallback | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        """Load the model and build the index, both in the background."""
+        if on_state is not None:
+            self._on_state = on_state
+        if root is not None and self._index_enabled:
+            self.retriever = Retriever(root, self._cache_dir)
+        worker = ModelWorker(self._loader())
+        self._engine = Engine(worker, self.settings, self.retriever)
+        self._set_state("starting", "loading the model")
+        threading.Thread(target=self._await_model, name="repofill-load", daemon=True).start()
+        if self.retriever is not None:
+            threading.Thread(
+                target=self._build_index, args=(progress,), name="repofill-index", daemon=True
+            ).start()
+
+    def apply_settings(self, raw: Any) -> None:
+        """New settings apply to the next request; a different model is loaded in the background."""
+        old = self.settings
+        self.settings = old.merged(raw)
+        if self._engine is None:
+            return
+        if (old.modelPath, old.model) != (self.settings.modelPath, self.settings.model):
+            previous = self._engine.worker
+            self._engine.cancel_all()
+            self._engine.worker = ModelWorker(self._loader())
+            previous.close(timeout=0)
+            self._set_state("starting", "loading the model")
+            threading.Thread(target=self._await_model, name="repofill-load", daemon=True).start()
+        elif self.state in ("ready", "disabled"):
+            self._set_state("ready" if self.settings.enabled else "disabled", self.state_message)
+
+    def _loader(self) -> Callable[[], Backend]:
+        load = self._factory(self.settings)
+
+        def load_and_warm() -> Backend:
+            backend = load()
+            backend.count_tokens("def warm_up():")  # first tokenizer call allocates; pay it now
+            return backend
+
+        return load_and_warm
+
+    def _await_model(self) -> None:
+        assert self._engine is not None
+        self._engine.worker.wait_loaded()
+        error = self._engine.worker.error
+        if error is not None:
+            log.error("%s", error)
+            self._set_state("error", str(error))
+        else:
+            info = self._engine.worker.info
+            self._set_state("ready" if self.settings.enabled else "disabled", info.name if info else "")
+
+    def _build_index(self, progress: Progress | None) -> None:
+        assert self.retriever is not None
+        try:
+            self.retriever.build(progress=progress)
+        except Exception:
+            log.exception("indexing %s failed; completions go on without repository context", self.retriever.root)
+
+    def _set_state(self, state: str, message: str = "") -> None:
+        self.state, self.state_message = state, message
+        self._on_state(state, message)
+
+    def shutdown(self) -> None:
+        for timer in list(self._timers.values()):
+            timer.cancel()
+        if self._engine is not None:
+            self._engine.cancel_all()
+            self._engine.worker.close()
+
+    # -- documents ----------------------------------------------------------------------------
+
+    def document_changed(self, uri: str, text: str, *, now: bool = False) -> None:
+        path = _path(uri)
+        if self.retriever is None or path is None:
+            return
+        with self._lock:
+            old = self._timers.pop(uri, None)
+            if old is not None:
+                old.cancel()
+            if now:
+                self._update(path, text)
+                return
+            timer = threading.Timer(INDEX_UPDATE_DELAY_S, self._update, args=(path, text))
+            timer.daemon = True
+            self._timers[uri] = timer
+            timer.start()
+
+    def document_closed(self, uri: str) -> None:
+        with self._lock:
+            timer = self._timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
+
+    def file_event(self, uri: str, *, deleted: bool) -> None:
+        path = _path(uri)
+        if self.retriever is None or path is None:
+            return
+        try:
+            if deleted:
+                self.retriever.remove_file(path)
+            else:
+                self.retriever.update_file(path)
+        except Exception:
+            log.exception("index update for %s failed", path)
+
+    def _update(self, path: Path, text: str) -> None:
+        try:
+            assert self.retriever is not None
+            self.retriever.update_file(path, text)
+        except Exception:
+            log.exception("index update for %s failed", path)
+
+    def status(self) -> dict[str, Any]:
+        engine = self._engine
+        info = engine.worker.info if engine is not None else None
+        return {
+            "requests": {
+                "started": engine.started if engine else 0,
+                "completed": engine.completed if engine else 0,
+                "cancelled": engine.cancelled if engine else 0,
+            },
+            "state": self.state,
+            "message": self.state_message,
+            "model": info.name if info else "",
+            "family": info.family if info else "",
+            "indexedFiles": self.retriever.file_count if self.retriever is not None else 0,
+        }
+
+
+def _path(uri: str) -> Path | None:
+    fs = to_fs_path(uri)
+    return Path(fs) if fs else None

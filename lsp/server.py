@@ -1,0 +1,324 @@
+"""The LSP server: thin handlers that translate the protocol to engine calls and back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from repofill.retrieval import format_context
+from repofill.retrieval.languages import language_for
+from repofill.retrieval.types import Cursor
+
+from .engine import HOLE_MAX_LINES, Engine
+from .holes import find_hole
+from .runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+NAME = "repofill"
+VERSION = "0.1.0"
+COMMANDS = ["repofill.fillHole", "repofill.showContext", "repofill.status"]
+
+
+class RepoFillServer(LanguageServer):
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(NAME, VERSION)
+        self.runtime = runtime
+        self.state = "starting"
+        self.state_message = ""
+        self.loop: asyncio.AbstractEventLoop | None = None
+        # LSP: no notifications of ours before the client's `initialized`.
+        self.client_initialized = False
+        self.shown_errors: set[str] = set()
+
+    @property
+    def engine(self) -> Engine:
+        return self.runtime.engine
+
+    def set_state(self, state: str, message: str = "") -> None:
+        """Send `repofill/status` when the state changes; safe to call from any thread."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            in_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            in_loop = False
+        if not in_loop:
+            loop.call_soon_threadsafe(self.set_state, state, message)
+            return
+        if (state, message) == (self.state, self.state_message) or not self.client_initialized:
+            self.state, self.state_message = state, message
+            return
+        self.state, self.state_message = state, message
+        self.protocol.notify("repofill/status", {"state": state, "message": message})
+        if state == "error":
+            _show_error(self, message)
+
+    def cursor_at(self, uri: str, position: types.Position) -> Cursor:
+        """The cursor for a document position; JSON-RPC InvalidParams when it does not exist."""
+        document = self.workspace.get_text_document(uri)
+        text = document.source
+        lines = document.lines
+        if position.line < 0 or position.character < 0 or (
+            position.line >= max(1, len(lines)) and not (position.line == 0 and not lines)
+        ):
+            raise JsonRpcInvalidParams(f"position {position.line}:{position.character} is outside {uri}")
+        if lines and position.line < len(lines):
+            width = document.position_codec.client_num_units(lines[position.line].rstrip("\r\n"))
+            if position.character > width:
+                raise JsonRpcInvalidParams(
+                    f"position {position.line}:{position.character} is past the end of its line"
+                )
+        offset = document.offset_at_position(position)
+        path = Path(to_fs_path(uri) or uri)
+        return Cursor(text, min(offset, len(text)), path, language_for(path, document.language_id))
+
+
+def create_server(runtime: Runtime) -> RepoFillServer:
+    server = RepoFillServer(runtime)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: RepoFillServer, params: types.InitializeParams) -> None:
+        ls.runtime.settings = ls.runtime.settings.merged(params.initialization_options)
+        ls.loop = asyncio.get_running_loop()
+        ls.runtime.start(_workspace_root(params), on_state=ls.set_state, progress=_Progress(ls))
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: RepoFillServer, params: types.InitializedParams) -> None:
+        ls.client_initialized = True
+        state, message = ls.runtime.state, ls.runtime.state_message
+        ls.state = ""  # force one notification with the current state
+        ls.set_state(state, message)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(ls: RepoFillServer, params: types.DidChangeConfigurationParams) -> None:
+        ls.runtime.apply_settings(params.settings)
+        ls.set_state(ls.runtime.state, ls.runtime.state_message)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: RepoFillServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.runtime.document_changed(params.text_document.uri, params.text_document.text)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: RepoFillServer, params: types.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.runtime.document_changed(uri, ls.workspace.get_text_document(uri).source)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: RepoFillServer, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.runtime.document_changed(uri, ls.workspace.get_text_document(uri).source, now=True)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: RepoFillServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.runtime.document_closed(params.text_document.uri)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched(ls: RepoFillServer, params: types.DidChangeWatchedFilesParams) -> None:
+        for change in params.changes:
+            ls.runtime.file_event(change.uri, deleted=change.type == types.FileChangeType.Deleted)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions()
+    )
+    async def inline_completion(
+        ls: RepoFillServer, params: types.InlineCompletionParams
+    ) -> types.InlineCompletionList:
+        uri = params.text_document.uri
+        cursor = ls.cursor_at(uri, params.position)
+        settings = ls.runtime.settings
+        if not settings.language_enabled(_lsp_language(ls, uri)):
+            return types.InlineCompletionList(items=[])
+        invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
+        n = max(1, settings.candidates) if invoked else 1
+        if ls.runtime.state == "ready":
+            ls.set_state("working")
+        try:
+            result = await ls.engine.complete(uri, cursor, n_candidates=n)
+        finally:
+            ls.set_state(ls.runtime.state, ls.runtime.state_message)
+        if result.status == "error":
+            _show_error(ls, result.message)
+        position = params.position
+        items = [
+            types.InlineCompletionItem(
+                insert_text=text, range=types.Range(start=position, end=position)
+            )
+            for text in result.items
+        ]
+        return types.InlineCompletionList(items=items)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.RefactorRewrite]),
+    )
+    def code_action(ls: RepoFillServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        document = ls.workspace.get_text_document(uri)
+        start = document.offset_at_position(params.range.start)
+        end = document.offset_at_position(params.range.end)
+        if find_hole(document.source, start, end) is None:
+            return []
+        argument = {"uri": uri, "range": _range_json(params.range)}
+        return [
+            types.CodeAction(
+                title="Fill this hole",
+                kind=types.CodeActionKind.RefactorRewrite,
+                command=types.Command("Fill this hole", "repofill.fillHole", [argument]),
+            )
+        ]
+
+    @server.command("repofill.fillHole")
+    async def fill_hole(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
+        arg = _command_argument(args)
+        uri = arg.get("uri")
+        if not isinstance(uri, str):
+            raise JsonRpcInvalidParams("repofill.fillHole needs {uri, range | position}")
+        document = ls.workspace.get_text_document(uri)
+        start_pos, end_pos = _positions(arg)
+        start = ls.cursor_at(uri, start_pos)
+        end = ls.cursor_at(uri, end_pos)
+        hole = find_hole(start.text, start.offset, end.offset)
+        if hole is None:
+            return {"applied": False, "message": "no hole at the cursor", "text": ""}
+        without_hole = start.text[: hole.start] + start.text[hole.end :]
+        cursor = Cursor(without_hole, hole.start, start.path, start.language)
+        result = await ls.engine.complete(
+            f"{uri}#hole", cursor, multiline=True, max_lines=HOLE_MAX_LINES
+        )
+        if not result.items:
+            return {"applied": False, "message": result.message or "no suggestion", "text": ""}
+        hole_range = types.Range(
+            start=document.client_position_at_offset(hole.start),
+            end=document.client_position_at_offset(hole.end),
+        )
+        edit = types.WorkspaceEdit(
+            changes={uri: [types.TextEdit(range=hole_range, new_text=result.items[0])]}
+        )
+        response = await ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(edit=edit, label="Fill this hole")
+        )
+        return {"applied": bool(response and response.applied), "message": "", "text": result.items[0]}
+
+    @server.command("repofill.showContext")
+    async def show_context(ls: RepoFillServer, *args: Any) -> dict[str, str]:
+        arg = _command_argument(args)
+        uri = arg.get("uri")
+        if not isinstance(uri, str):
+            raise JsonRpcInvalidParams("repofill.showContext needs {uri, position}")
+        start, _ = _positions(arg)
+        cursor = ls.cursor_at(uri, start)
+        future = ls.engine.worker.submit(lambda backend: ls.engine.select_context(cursor, backend))
+        context = await asyncio.wrap_future(future)
+        return {"text": format_context(context)}
+
+    @server.command("repofill.status")
+    def status(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
+        return ls.runtime.status()
+
+    return server
+
+
+def _command_argument(args: tuple[Any, ...]) -> dict[str, Any]:
+    # pygls passes the `arguments` list either spread or as one list, depending on the client.
+    flat: list[Any] = []
+    for a in args:
+        flat.extend(a if isinstance(a, list) else [a])
+    for a in flat:
+        if isinstance(a, dict):
+            return a
+        if hasattr(a, "__dict__"):
+            return dict(vars(a))
+    raise JsonRpcInvalidParams("expected one object argument")
+
+
+def _positions(arg: dict[str, Any]) -> tuple[types.Position, types.Position]:
+    def pos(value: Any) -> types.Position:
+        if isinstance(value, dict) and isinstance(value.get("line"), int) and isinstance(
+            value.get("character"), int
+        ):
+            return types.Position(line=value["line"], character=value["character"])
+        raise JsonRpcInvalidParams(f"not a position: {value!r}")
+
+    if isinstance(arg.get("range"), dict):
+        return pos(arg["range"].get("start")), pos(arg["range"].get("end"))
+    p = pos(arg.get("position"))
+    return p, p
+
+
+def _range_json(r: types.Range) -> dict[str, Any]:
+    return {
+        "start": {"line": r.start.line, "character": r.start.character},
+        "end": {"line": r.end.line, "character": r.end.character},
+    }
+
+
+def _lsp_language(ls: RepoFillServer, uri: str) -> str:
+    document = ls.workspace.get_text_document(uri)
+    return document.language_id or language_for(Path(to_fs_path(uri) or uri))
+
+
+def _workspace_root(params: types.InitializeParams) -> Path | None:
+    if params.workspace_folders:
+        return Path(to_fs_path(params.workspace_folders[0].uri) or ".")
+    if params.root_uri:
+        return Path(to_fs_path(params.root_uri) or ".")
+    if params.root_path:
+        return Path(params.root_path)
+    return None
+
+
+def _show_error(ls: RepoFillServer, message: str) -> None:
+    """Tell the user once per distinct problem; the log keeps every occurrence."""
+    log.error("%s", message)
+    if message in ls.shown_errors:
+        return
+    ls.shown_errors.add(message)
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"RepoFill: {message}"))
+
+
+class _Progress:
+    """Index-build progress as `$/progress` begin/report/end; called from the indexing thread."""
+
+    def __init__(self, ls: RepoFillServer) -> None:
+        self.ls = ls
+        self.token = "repofill-index"
+        self.started = False
+        self.last_pct = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.ls.loop is not None and not self.ls.loop.is_closed():
+            self.ls.loop.call_soon_threadsafe(self._report, done, total)
+
+    def _report(self, done: int, total: int) -> None:
+        pct = int(100 * done / total) if total else 100
+        try:
+            if not self.started:
+                self.started = True
+                self.ls.work_done_progress.create(self.token)
+                self.ls.work_done_progress.begin(
+                    self.token,
+                    types.WorkDoneProgressBegin(title="RepoFill: indexing", percentage=0, cancellable=False),
+                )
+            if done >= total:
+                self.ls.work_done_progress.end(
+                    self.token, types.WorkDoneProgressEnd(message=f"indexed {total} files")
+                )
+            elif pct != self.last_pct:
+                self.ls.work_done_progress.report(
+                    self.token,
+                    types.WorkDoneProgressReport(message=f"{done}/{total} files", percentage=pct),
+                )
+            self.last_pct = pct
+        except Exception:  # progress is informational; a client without support must not break us
+            log.debug("progress report failed", exc_info=True)
+
+

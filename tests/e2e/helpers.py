@@ -1,0 +1,80 @@
+"""Helpers for end-to-end tests that drive `repofill serve` over stdio."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient, client_capabilities
+
+SERVER = [sys.executable, "-m", "repofill.lsp.cli", "serve"]
+
+SPECIAL_TOKEN_MARKERS = ("<bos>", "<eos>", "<pad>", "<start_of_turn>", "<end_of_turn>", "<|", "<fim", "<unk>")
+
+SAMPLE_FILES = {
+    "shapes/geometry.py": (
+        "import math\n\n\n"
+        "def circle_area(radius: float) -> float:\n"
+        '    """Area of a circle."""\n'
+        "    return math.pi * radius ** 2\n"
+    ),
+    "shapes/report.py": (
+        "from shapes.geometry import circle_area\n\n\n"
+        "def describe(radius: float) -> str:\n"
+        "    area = circle_area(radius)\n"
+        '    return f"a circle of radius {radius} has area {area:.2f}"\n'
+    ),
+    "fib.py": (
+        "def fibonacci(n):\n"
+        '    """Return the n-th Fibonacci number."""\n'
+        "    if n < 2:\n"
+        "        return n\n"
+        "    return fib"
+    ),
+}
+
+
+def write_project(root: Path, files: dict[str, str] | None = None) -> Path:
+    for rel, text in (files or SAMPLE_FILES).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+async def start(client: LanguageClient, root: Path, options: dict[str, Any] | None = None) -> None:
+    params = types.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"),
+        root_uri=root.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+        initialization_options=options or {},
+    )
+    await client.initialize_session(params)
+
+
+def open_file(client: LanguageClient, path: Path, text: str | None = None, language: str = "python") -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id=language, version=1, text=path.read_text() if text is None else text
+            )
+        )
+    )
+    return uri
+
+
+def end_position(text: str) -> types.Position:
+    lines = text.split("\n")
+    return types.Position(line=len(lines) - 1, character=len(lines[-1]))
+
+
+def inline_params(uri: str, position: types.Position, invoked: bool = False) -> types.InlineCompletionParams:
+    kind = types.InlineCompletionTriggerKind.Invoked if invoked else types.InlineCompletionTriggerKind.Automatic
+    return types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=position,
+        context=types.InlineCompletionContext(trigger_kind=kind),
+    )

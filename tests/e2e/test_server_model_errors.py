@@ -1,0 +1,58 @@
+"""A server whose model is missing or corrupt says so clearly and keeps answering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from .helpers import SERVER, end_position, inline_params, open_file, start, write_project
+
+MISSING = "/nonexistent/dir/model.gguf"
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[*SERVER, "--model-path", MISSING]))
+async def missing_model_client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def _assert_error_then_serving(client: LanguageClient, root: Path, expected: str) -> None:
+    status = await client.protocol.wait_for_notification_async("repofill/status")
+    while status["state"] != "error":
+        status = await client.protocol.wait_for_notification_async("repofill/status")
+    assert expected in status["message"]
+    uri = open_file(client, root / "fib.py")
+    result = await client.text_document_inline_completion_async(
+        inline_params(uri, end_position((root / "fib.py").read_text()))
+    )
+    assert result is not None and result.items == []
+    assert any(
+        m.type == types.MessageType.Error and expected in m.message for m in client.messages
+    ), client.messages
+    answer = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="repofill.status", arguments=[])
+    )
+    assert answer["state"] == "error"
+
+
+async def test_missing_model(missing_model_client: LanguageClient, tmp_path: Path) -> None:
+    root = write_project(tmp_path)
+    await start(missing_model_client, root)
+    await _assert_error_then_serving(missing_model_client, root, "model file not found")
+
+
+async def test_corrupt_model(tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.gguf"
+    corrupt.write_bytes(b"GGUF" + bytes(range(256)) * 64)
+    config = ClientServerConfig(server_command=[*SERVER, "--model-path", str(corrupt)])
+    client = await config.start()
+    try:
+        root = write_project(tmp_path / "project")
+        await start(client, root)
+        await _assert_error_then_serving(client, root, "could not load the model")
+        await client.shutdown_session()
+    finally:
+        await client.stop()
