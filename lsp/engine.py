@@ -25,6 +25,7 @@ from repofill.models.worker import ModelWorker
 from repofill.retrieval import Retriever
 from repofill.retrieval.types import Context, Cursor
 
+from .cache import SuggestionCache
 from .cursor import windows
 from .postprocess import PostContext, decide_multiline, postprocess
 from .settings import Settings
@@ -95,6 +96,7 @@ class Engine:
         self.settings = settings or Settings()
         self.retriever = retriever
         self._latest: dict[str, CancelToken] = {}
+        self.cache = SuggestionCache()
         self.started = 0
         self.completed = 0
         self.cancelled = 0
@@ -206,7 +208,11 @@ class Engine:
         multiline: bool | None = None,
         max_lines: int | None = None,
     ) -> Completion:
-        """An editor's request: supersedes the previous one for the same document `key`."""
+        """An editor's request: supersedes the previous one for the same document `key`.
+
+        Bursts coalesce: a request waits `debounceMs` before it queues for the model, and one
+        superseded meanwhile never reaches it. Typing through a suggestion is served from cache.
+        """
         if not self.settings.enabled:
             return Completion(status="disabled")
         started = time.monotonic()
@@ -215,6 +221,17 @@ class Engine:
         if previous is not None:
             previous.cancel("superseded")
         self._latest[key] = cancel
+        plain = multiline is None and max_lines is None and n_candidates == 1
+        if plain:
+            cached = self.cache.lookup(key, cursor.prefix, cursor.suffix)
+            if cached is not None:
+                self._latest.pop(key, None)
+                timings = RequestTimings(total_ms=(time.monotonic() - started) * 1000)
+                return Completion(cached, "cached", "", timings)
+        if self.settings.debounceMs > 0:
+            await asyncio.sleep(self.settings.debounceMs / 1000)
+            if cancel.cancelled:
+                return Completion(status="superseded", message="superseded")
         self.started += 1
         future = self.worker.submit(
             lambda backend: self.run(
@@ -243,6 +260,8 @@ class Engine:
             self.cancelled += 1
         else:
             self.completed += 1
+            if plain:
+                self.cache.store(key, cursor.prefix, cursor.suffix, result.items)
         log.info("%s %s: %s", cursor.path.name, result.status, result.timings.line())
         return result
 

@@ -114,7 +114,9 @@ class Runtime:
 
         def load_and_warm() -> Backend:
             backend = load()
-            backend.count_tokens("def warm_up():")  # first tokenizer call allocates; pay it now
+            warm_up = getattr(backend, "warm_up", None)
+            if callable(warm_up):
+                warm_up()
             return backend
 
         return load_and_warm

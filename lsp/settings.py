@@ -23,6 +23,7 @@ class Settings:
     languages: tuple[str, ...] = field(default=())
     contextBudget: int = 512
     candidates: int = 1
+    debounceMs: int = 20
 
     def merged(self, raw: Any) -> Settings:
         """A copy with the valid keys of `raw` applied; unknown keys and bad values are logged."""

@@ -7,8 +7,10 @@ report how many prompt tokens were reused from the previous request.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,25 +58,58 @@ def physical_cores() -> int:
     return os.cpu_count() or 1
 
 
-def heal_prefix(prefix: str) -> tuple[str, str]:
-    """Split trailing spaces/tabs off the prefix ("token healing", REFERENCE.md §7).
+_FRAGMENT = re.compile(r"[ \t]*[A-Za-z0-9_]{0,48}\Z")
 
-    Tokenizers attach a space to the word after it, so a prompt ending in a space makes the
-    model's next token start in an unnatural place. We leave the trailing whitespace out of the
-    prompt and remove it from the front of the generated text afterwards.
+
+def heal_prefix(prefix: str) -> tuple[str, str]:
+    """Split off the partial word (and blanks) at the cursor: token healing (REFERENCE.md §7).
+
+    Tokenizers attach a space to the word after it and keep whole words as one token, so a
+    prompt that ends in `x = ` or `return fi` makes the model start its next token in an
+    unnatural place. The prompt stops before the fragment; generation is constrained to spell
+    the fragment out first, and the fragment is removed from the suggestion (the buffer has it).
+    While the user types one word, consecutive prompts are then identical, so the KV cache
+    covers all of it.
     """
-    stripped = prefix.rstrip(" \t")
-    return stripped, prefix[len(stripped) :]
+    match = _FRAGMENT.search(prefix)
+    fragment = match.group(0) if match else ""
+    return prefix[: len(prefix) - len(fragment)], fragment
 
 
 def unheal(text: str, removed: str) -> str:
-    """Drop from the generated text the whitespace the buffer already holds."""
+    """Drop from the generated text the fragment the buffer already holds."""
     if not removed:
         return text
     if text.startswith(removed):
         return text[len(removed) :]
-    # The model wrote less (or other) whitespace than the buffer has: keep what follows it.
-    return text.lstrip(" \t") if not text.startswith("\n") else text
+    # Unconstrained fallback: the model wrote other blanks than the buffer has.
+    stripped = removed.lstrip(" \t")
+    if not stripped and not text.startswith("\n"):
+        return text.lstrip(" \t")
+    return text
+
+
+class PieceIndex:
+    """Token ids by their text, to find the tokens that agree with a word fragment."""
+
+    def __init__(self, pieces: Sequence[tuple[str, int]]) -> None:
+        ordered = sorted(pieces)
+        self._texts = [text for text, _ in ordered]
+        self._ids = np.array([token for _, token in ordered], dtype=np.int64)
+        self._exact: dict[str, list[int]] = {}
+        for text, token in ordered:
+            self._exact.setdefault(text, []).append(token)
+
+    def consistent(self, pending: str) -> np.ndarray:
+        """Tokens whose text starts with `pending`, or is a non-empty prefix of it."""
+        lo = bisect.bisect_left(self._texts, pending)
+        hi = bisect.bisect_left(self._texts, pending + "\U0010ffff")
+        found = [self._ids[lo:hi]]
+        for k in range(1, len(pending)):
+            exact = self._exact.get(pending[:k])
+            if exact:
+                found.append(np.array(exact, dtype=np.int64))
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
 
 def _comment_marker(language: str) -> str:
@@ -123,6 +158,7 @@ class LlamaBackend:
         self._eos = llm.token_eos()
         self._add_bos = bool(llm._model.add_bos_token()) if hasattr(llm._model, "add_bos_token") else True
         self._rng = np.random.default_rng(self._options.seed)
+        self._pieces: PieceIndex | None = None
         name = str(llm.metadata.get("general.name", "")) or path.stem
         self._info = ModelInfo(
             name=name,
@@ -148,6 +184,10 @@ class LlamaBackend:
             return 0
         return len(self._llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
 
+    def warm_up(self) -> None:
+        """Pay the first-eval and piece-index costs at start, not on the user's first keystroke."""
+        self.complete(InfillRequest(prefix="import o", suffix="", max_tokens=2), CancelToken())
+
     def close(self) -> None:
         llm = self.__dict__.pop("_llm", None)
         if llm is not None:
@@ -168,16 +208,33 @@ class LlamaBackend:
                 break
             # The first candidate is greedy when a temperature is set for the rest (InCoder rerank).
             temperature = request.temperature if index > 0 or request.n_candidates == 1 else 0.0
-            candidate = self._generate(tokens, request, cancel, temperature)
-            candidate.text = unheal(candidate.text, removed)
+            candidate = self._generate(tokens, request, cancel, temperature, removed)
             if request.score_suffix and candidate.finish_reason not in ("cancelled", "deadline"):
                 candidate.suffix_logprob = self._score_continuation(
-                    tokens, candidate, request.suffix, cancel
+                    tokens, candidate.text, request.suffix, cancel
                 )
+            candidate.text = unheal(candidate.text, removed)
             candidates.append(candidate)
             if candidate.finish_reason in ("cancelled", "deadline"):
                 break
         return candidates
+
+    def piece_index(self) -> PieceIndex:
+        """Built on first use (the warm-up request pays for it): every non-special token's text."""
+        if self._pieces is None:
+            llm = self._llm
+            pieces: list[tuple[str, int]] = []
+            for token in range(self._n_vocab):
+                if token in self._stops:
+                    continue
+                try:
+                    text = bytes(llm.detokenize([token])).decode("utf-8")
+                except (UnicodeDecodeError, AssertionError):
+                    continue
+                if text:
+                    pieces.append((text, token))
+            self._pieces = PieceIndex(pieces)
+        return self._pieces
 
     # -- prompt -------------------------------------------------------------------------------
 
@@ -260,7 +317,9 @@ class LlamaBackend:
         request: InfillRequest,
         cancel: CancelToken,
         temperature: float,
+        fragment: str = "",
     ) -> Candidate:
+        """Generate one candidate; its text starts with `fragment` when the vocabulary allows."""
         timings = Timings(prompt_tokens=len(tokens))
         started = time.perf_counter()
         timings.reused_tokens = self._reuse_prefix(tokens)
@@ -277,7 +336,8 @@ class LlamaBackend:
         want_logprob = request.n_candidates > 1 or request.score_suffix
         finish: FinishReason = "length"
         ended_with_eot = False
-        for _ in range(request.max_tokens):
+        pending = fragment
+        for _ in range(request.max_tokens + len(fragment)):
             if cancel.cancelled:
                 finish = "cancelled"
                 break
@@ -285,6 +345,14 @@ class LlamaBackend:
                 finish = "deadline"
                 break
             logits = self._last_logits()
+            if pending:
+                allowed = self.piece_index().consistent(pending)
+                if allowed.size:
+                    masked = np.full_like(logits, -np.inf)
+                    masked[allowed] = logits[allowed]
+                    logits = masked
+                else:
+                    pending = ""
             token = self._pick(logits, temperature, request.top_p)
             if want_logprob:
                 logprob += self._logprob(logits, token)
@@ -293,8 +361,13 @@ class LlamaBackend:
                 ended_with_eot = True
                 break
             timings.generated_tokens += 1
-            raw += bytes(self._llm.detokenize([token]))
+            piece = bytes(self._llm.detokenize([token]))
+            raw += piece
             text = raw.decode("utf-8", "ignore")
+            if pending:
+                spelled = piece.decode("utf-8", "ignore")
+                # A token that covers the rest of the fragment (and more) ends the constraint.
+                pending = pending[len(spelled) :] if pending.startswith(spelled) else ""
             cut = self._cut(text, request)
             if cut is not None:
                 text, finish = cut
@@ -320,19 +393,19 @@ class LlamaBackend:
             lines = text.split("\n")
             # A first line that is still empty does not count (the model may open with "\n").
             if len(lines) > request.max_lines and (request.max_lines > 1 or lines[0].strip()):
-                return "\n".join(lines[: request.max_lines]), "lines"
+                return "\n".join(lines[: request.max_lines]).rstrip("\r"), "lines"
             if request.max_lines == 1 and len(lines) > 1 and not lines[0].strip():
                 return "", "lines"
         return None
 
     def _score_continuation(
-        self, prompt: list[int], candidate: Candidate, suffix: str, cancel: CancelToken
+        self, prompt: list[int], generated: str, suffix: str, cancel: CancelToken
     ) -> float | None:
         """log P(suffix | prompt + candidate): the InCoder rerank score for left-to-right models."""
         follow = suffix
         if not follow.strip():
             return 0.0
-        cand_ids = self._llm.tokenize(candidate.text.encode("utf-8"), add_bos=False, special=False)
+        cand_ids = self._llm.tokenize(generated.encode("utf-8"), add_bos=False, special=False)
         suffix_ids = self._llm.tokenize(follow.encode("utf-8"), add_bos=False, special=False)
         suffix_ids = suffix_ids[:_MAX_SCORED_SUFFIX_TOKENS]
         if not suffix_ids:
