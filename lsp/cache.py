@@ -46,7 +46,11 @@ class SuggestionCache:
         typed = prefix[len(shown.prefix) :]
         if not typed or "\n" in typed:
             return None
-        rest = [item[len(typed) :] for item in shown.items if item.startswith(typed) and len(item) > len(typed)]
+        rest = [
+            item[len(typed) :]
+            for item in shown.items
+            if item.startswith(typed) and len(item) > len(typed)
+        ]
         if not rest:
             return None
         self.hits += 1

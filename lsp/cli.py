@@ -24,10 +24,13 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
 def _add_cursor_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="the source file")
     parser.add_argument("--line", type=int, required=True, help="cursor line, 1-based")
-    parser.add_argument("--column", type=int, required=True, help="cursor column, 1-based (characters)")
+    parser.add_argument(
+        "--column", type=int, required=True, help="cursor column, 1-based (characters)"
+    )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_benchmarks: bool = True) -> argparse.ArgumentParser:
+    """The argument parser; benchmark modules are imported only when `bench` is asked for."""
     parser = argparse.ArgumentParser(
         prog="repofill", description="Local, repository-aware code completion over LSP."
     )
@@ -36,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the LSP server (stdio by default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
-    serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for clients)")
+    serve.add_argument(
+        "--stdio", action="store_true", help="use stdio (the default; accepted for clients)"
+    )
     serve.add_argument("--no-index", action="store_true", help="do not index the workspace")
     serve.add_argument("--log-file", type=Path, help="also write the log to this file")
     _add_model_arguments(serve)
@@ -61,13 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="run a benchmark")
     bench_sub = bench.add_subparsers(dest="benchmark", required=True)
     for name, text in BENCHMARKS.items():
-        module = importlib.import_module(f"repofill.bench.{name}")
-        module.add_arguments(bench_sub.add_parser(name, help=text))
+        bench_parser = bench_sub.add_parser(name, help=text)
+        if with_benchmarks:
+            importlib.import_module(f"repofill.bench.{name}").add_arguments(bench_parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = build_parser(with_benchmarks="bench" in words).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         stream=sys.stderr,

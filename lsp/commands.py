@@ -55,7 +55,9 @@ def read_source(path: Path) -> str:
         raise ValueError(f"no such file: {path}")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise ValueError(f"{path} is {size} bytes; files over {MAX_FILE_BYTES} bytes are not completed")
+        raise ValueError(
+            f"{path} is {size} bytes; files over {MAX_FILE_BYTES} bytes are not completed"
+        )
     data = path.read_bytes()
     if b"\0" in data[:8192]:
         raise ValueError(f"{path} looks binary")
@@ -90,7 +92,11 @@ def _engine(args: argparse.Namespace, cursor: Cursor, *, index: bool, budget: in
 def _progress_printer() -> object:
     def report(done: int, total: int) -> None:
         if sys.stderr.isatty():
-            print(f"\rindexing {done}/{total} files", end="" if done < total else "\n", file=sys.stderr)
+            print(
+                f"\rindexing {done}/{total} files",
+                end="" if done < total else "\n",
+                file=sys.stderr,
+            )
 
     return report
 

@@ -31,7 +31,9 @@ def line_col_to_offset(text: str, line: int, column: int) -> int:
     return sum(len(x) + 1 for x in lines[:line]) + column
 
 
-def windows(text: str, offset: int, *, prefix_lines: int, suffix_lines: int, max_chars: int) -> Windows:
+def windows(
+    text: str, offset: int, *, prefix_lines: int, suffix_lines: int, max_chars: int
+) -> Windows:
     """Bounded prefix and suffix around `offset`, the prefix anchored to a stable line."""
     before = text[:offset]
     cursor_line = before.count("\n")

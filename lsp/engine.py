@@ -15,8 +15,8 @@ from pathlib import Path
 
 from repofill.models.types import (
     Backend,
-    Candidate,
     CancelToken,
+    Candidate,
     InfillRequest,
     ModelError,
     RepoFile,
@@ -285,7 +285,9 @@ def _postprocess_all(candidates: list[Candidate], post: PostContext) -> list[str
     """Post-processed, de-duplicated texts, best first (by length-normalised likelihood)."""
     ranked = sorted(
         candidates,
-        key=lambda c: -(c.logprob / max(1, c.timings.generated_tokens)) if len(candidates) > 1 else 0,
+        key=lambda c: (
+            -(c.logprob / max(1, c.timings.generated_tokens)) if len(candidates) > 1 else 0
+        ),
     )
     items: list[str] = []
     for candidate in ranked:

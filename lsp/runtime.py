@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from pygls.uris import to_fs_path
-
 from repofill.models.llama_backend import LlamaBackend, LlamaOptions
 from repofill.models.resolve import resolve_model
 from repofill.models.types import Backend, ModelError
@@ -31,7 +30,9 @@ Progress = Callable[[int, int], None]
 INDEX_UPDATE_DELAY_S = 0.5
 
 
-def backend_factory(settings: Settings, options: LlamaOptions | None = None) -> Callable[[], Backend]:
+def backend_factory(
+    settings: Settings, options: LlamaOptions | None = None
+) -> Callable[[], Backend]:
     """Resolves and loads the model; runs on the worker thread."""
 
     def load() -> Backend:
@@ -130,14 +131,19 @@ class Runtime:
             self._set_state("error", str(error))
         else:
             info = self._engine.worker.info
-            self._set_state("ready" if self.settings.enabled else "disabled", info.name if info else "")
+            self._set_state(
+                "ready" if self.settings.enabled else "disabled", info.name if info else ""
+            )
 
     def _build_index(self, progress: Progress | None) -> None:
         assert self.retriever is not None
         try:
             self.retriever.build(progress=progress)
         except Exception:
-            log.exception("indexing %s failed; completions go on without repository context", self.retriever.root)
+            log.exception(
+                "indexing %s failed; completions go on without repository context",
+                self.retriever.root,
+            )
 
     def _set_state(self, state: str, message: str = "") -> None:
         self.state, self.state_message = state, message

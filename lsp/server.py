@@ -11,7 +11,6 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
-
 from repofill.retrieval import format_context
 from repofill.retrieval.languages import language_for
 from repofill.retrieval.types import Cursor
@@ -67,10 +66,14 @@ class RepoFillServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         text = document.source
         lines = document.lines
-        if position.line < 0 or position.character < 0 or (
-            position.line >= max(1, len(lines)) and not (position.line == 0 and not lines)
+        if (
+            position.line < 0
+            or position.character < 0
+            or (position.line >= max(1, len(lines)) and not (position.line == 0 and not lines))
         ):
-            raise JsonRpcInvalidParams(f"position {position.line}:{position.character} is outside {uri}")
+            raise JsonRpcInvalidParams(
+                f"position {position.line}:{position.character} is outside {uri}"
+            )
         if lines and position.line < len(lines):
             width = document.position_codec.client_num_units(lines[position.line].rstrip("\r\n"))
             if position.character > width:
@@ -99,7 +102,9 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         ls.set_state(state, message)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    def did_change_configuration(ls: RepoFillServer, params: types.DidChangeConfigurationParams) -> None:
+    def did_change_configuration(
+        ls: RepoFillServer, params: types.DidChangeConfigurationParams
+    ) -> None:
         ls.runtime.apply_settings(params.settings)
         ls.set_state(ls.runtime.state, ls.runtime.state_message)
 
@@ -126,9 +131,7 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         for change in params.changes:
             ls.runtime.file_event(change.uri, deleted=change.type == types.FileChangeType.Deleted)
 
-    @server.feature(
-        types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions()
-    )
+    @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(
         ls: RepoFillServer, params: types.InlineCompletionParams
     ) -> types.InlineCompletionList:
@@ -206,7 +209,11 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         response = await ls.workspace_apply_edit_async(
             types.ApplyWorkspaceEditParams(edit=edit, label="Fill this hole")
         )
-        return {"applied": bool(response and response.applied), "message": "", "text": result.items[0]}
+        return {
+            "applied": bool(response and response.applied),
+            "message": "",
+            "text": result.items[0],
+        }
 
     @server.command("repofill.showContext")
     async def show_context(ls: RepoFillServer, *args: Any) -> dict[str, str]:
@@ -242,8 +249,10 @@ def _command_argument(args: tuple[Any, ...]) -> dict[str, Any]:
 
 def _positions(arg: dict[str, Any]) -> tuple[types.Position, types.Position]:
     def pos(value: Any) -> types.Position:
-        if isinstance(value, dict) and isinstance(value.get("line"), int) and isinstance(
-            value.get("character"), int
+        if (
+            isinstance(value, dict)
+            and isinstance(value.get("line"), int)
+            and isinstance(value.get("character"), int)
         ):
             return types.Position(line=value["line"], character=value["character"])
         raise JsonRpcInvalidParams(f"not a position: {value!r}")
@@ -282,7 +291,9 @@ def _show_error(ls: RepoFillServer, message: str) -> None:
     if message in ls.shown_errors:
         return
     ls.shown_errors.add(message)
-    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"RepoFill: {message}"))
+    ls.window_show_message(
+        types.ShowMessageParams(type=types.MessageType.Error, message=f"RepoFill: {message}")
+    )
 
 
 class _Progress:
@@ -306,7 +317,9 @@ class _Progress:
                 self.ls.work_done_progress.create(self.token)
                 self.ls.work_done_progress.begin(
                     self.token,
-                    types.WorkDoneProgressBegin(title="RepoFill: indexing", percentage=0, cancellable=False),
+                    types.WorkDoneProgressBegin(
+                        title="RepoFill: indexing", percentage=0, cancellable=False
+                    ),
                 )
             if done >= total:
                 self.ls.work_done_progress.end(
@@ -320,5 +333,3 @@ class _Progress:
             self.last_pct = pct
         except Exception:  # progress is informational; a client without support must not break us
             log.debug("progress report failed", exc_info=True)
-
-

@@ -44,7 +44,11 @@ def embedded_model_path() -> Path | None:
     target: Path = package.default_output_path()
     marker = _marker(target)
     try:
-        if target.is_file() and marker.is_file() and json.loads(marker.read_text()) == _stamp(target):
+        if (
+            target.is_file()
+            and marker.is_file()
+            and json.loads(marker.read_text()) == _stamp(target)
+        ):
             return target
     except (OSError, ValueError):
         pass

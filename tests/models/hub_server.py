@@ -98,7 +98,10 @@ class _HubServer(ThreadingHTTPServer):
 
 @contextmanager
 def fake_hub(files: dict[str, HubFile]) -> Iterator[str]:
-    """Serve `files` (keyed `/{repo_id}/resolve/main/{filename}`) on 127.0.0.1; yields the endpoint."""
+    """Serve `files` (keyed `/{repo_id}/resolve/main/{filename}`) on 127.0.0.1.
+
+    Yields the endpoint URL.
+    """
     server = _HubServer(("127.0.0.1", 0), _Handler)
     server.files = files
     thread = threading.Thread(target=server.serve_forever, daemon=True)

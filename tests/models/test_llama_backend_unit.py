@@ -25,7 +25,9 @@ def test_unheal_removes_what_the_buffer_already_has() -> None:
 
 
 def test_piece_index_finds_tokens_that_agree_with_a_fragment() -> None:
-    index = PieceIndex([("a", 1), ("ab", 2), ("abc", 3), (" f", 4), (" fib", 5), ("x", 6), ("b", 7)])
+    index = PieceIndex(
+        [("a", 1), ("ab", 2), ("abc", 3), (" f", 4), (" fib", 5), ("x", 6), ("b", 7)]
+    )
     assert set(index.consistent("ab").tolist()) == {1, 2, 3}
     assert set(index.consistent(" fi").tolist()) == {4, 5}
     assert index.consistent("zz").size == 0

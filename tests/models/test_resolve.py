@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import pytest
-
 from repofill.models import resolve
 from repofill.models.types import ModelError
 

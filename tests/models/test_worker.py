@@ -6,8 +6,7 @@ import threading
 import time
 
 import pytest
-
-from repofill.models.types import Candidate, CancelToken, InfillRequest, ModelError, ModelInfo
+from repofill.models.types import CancelToken, Candidate, InfillRequest, ModelError, ModelInfo
 from repofill.models.worker import ModelWorker
 
 

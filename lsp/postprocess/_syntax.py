@@ -1,0 +1,166 @@
+"""Tree-sitter helpers: a bounded window around the cursor, error counts, comment/string tests.
+
+Parsing the whole file for every candidate would cost milliseconds on large files, so the window is
+the top-level region that encloses the cursor (found by indentation), at most WINDOW_LINES lines
+either side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from repofill.retrieval.languages import parser
+from tree_sitter import Node, Parser, Point, Tree
+
+from ._text import CLOSERS, WINDOW_LINES, head_lines, indent_of, is_blank, tail_lines, width
+
+# Lines that continue the statement above them rather than starting a new top-level one.
+_CONTINUATIONS = (
+    "else",
+    "elif",
+    "except",
+    "finally",
+    "catch",
+    "case",
+    "default",
+    "@",
+    "#",
+    "//",
+    "/*",
+    "*",
+    "and ",
+    "or ",
+    ".",
+    "+",
+    "-",
+    "|",
+    "&",
+    "?",
+    ":",
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The text of the window: `before` the cursor and `after` it."""
+
+    before: str
+    after: str
+
+
+def _starts_region(line: str) -> bool:
+    body = line.lstrip(" \t")
+    return (
+        not is_blank(line)
+        and not indent_of(line)
+        and body[0] not in CLOSERS
+        and not body.startswith(_CONTINUATIONS)
+    )
+
+
+def window(prefix: str, suffix: str, max_lines: int = WINDOW_LINES) -> Window:
+    """The enclosing top-level region around the cursor, bounded to `max_lines` each side."""
+    before = tail_lines(prefix, max_lines)
+    start = None
+    for i in range(len(before) - 1, -1, -1):
+        if _starts_region(before[i]):
+            start = i
+            break
+    if start is None:
+        # No top-level line near: start at the least indented line, as far back as possible.
+        candidates = [i for i, line in enumerate(before[:-1]) if not is_blank(line)]
+        start = min(candidates, key=lambda i: (width(before[i]), i)) if candidates else 0
+    after = head_lines(suffix, max_lines)
+    end = len(after)
+    for i in range(1, len(after)):
+        if _starts_region(after[i]):
+            end = i
+            break
+    return Window("\n".join(before[start:]), "\n".join(after[:end]))
+
+
+def _point_after(text: bytes, start: Point) -> Point:
+    """The point reached after writing `text` at `start`."""
+    lines = text.count(b"\n")
+    if not lines:
+        return Point(start.row, start.column + len(text))
+    return Point(start.row + lines, len(text) - text.rfind(b"\n") - 1)
+
+
+def error_nodes(tree: Tree) -> list[Node]:
+    """ERROR and MISSING nodes in the tree (only subtrees that contain errors are visited)."""
+    found: list[Node] = []
+    if not tree.root_node.has_error:
+        return found
+    stack: list[Node] = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            found.append(node)
+        stack.extend(child for child in node.children if child.has_error or child.is_missing)
+    return found
+
+
+@dataclass(frozen=True)
+class ErrorCounts:
+    before: int  # errors in the window without the insertion
+    after: int  # errors with it
+    inside: int  # ERROR nodes lying wholly inside the inserted text
+
+
+def count_errors(language: str, win: Window, insert: str) -> ErrorCounts | None:
+    """Errors of the window without and with `insert` at the cursor; None without a grammar."""
+    ts: Parser | None = parser(language)
+    if ts is None:
+        return None
+    before = win.before.encode()
+    after = win.after.encode()
+    ins = insert.encode()
+    old = ts.parse(before + after)
+    old_errors = len(error_nodes(old))
+    at = _point_after(before, Point(0, 0))
+    old.edit(
+        start_byte=len(before),
+        old_end_byte=len(before),
+        new_end_byte=len(before) + len(ins),
+        start_point=at,
+        old_end_point=at,
+        new_end_point=_point_after(ins, at),
+    )
+    new = error_nodes(ts.parse(before + ins + after, old))
+    start, end = len(before), len(before) + len(ins)
+    inside = sum(1 for n in new if n.is_error and start <= n.start_byte < n.end_byte <= end)
+    return ErrorCounts(old_errors, len(new), inside)
+
+
+_LITERAL_TYPES = (
+    "comment",
+    "string",
+    "char_literal",
+    "character_literal",
+    "rune_literal",
+    "heredoc",
+    "regex",
+)
+
+
+def in_comment_or_string(language: str, win: Window) -> bool | None:
+    """Whether the cursor sits inside a comment or a string; None without a grammar."""
+    ts = parser(language)
+    if ts is None:
+        return None
+    before = win.before.encode()
+    at = len(before)
+    tree = ts.parse(before + win.after.encode())
+    node: Node | None = tree.root_node.descendant_for_byte_range(max(0, at - 1), at)
+    while node is not None:
+        kind = node.type
+        if any(t in kind for t in _LITERAL_TYPES):
+            if node.start_byte < at < node.end_byte:
+                return True
+            if at == node.end_byte and "comment" in kind:
+                text = node.text or b""
+                # A line comment runs to the end of the line; a closed block comment has ended.
+                return not text.rstrip().endswith(b"*/")
+        node = node.parent
+    return False
