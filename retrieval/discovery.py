@@ -1,0 +1,135 @@
+"""Which files of a folder RepoFill may read.
+
+In a git work tree: the files git tracks plus untracked files git does not ignore
+(`git ls-files --cached --others --exclude-standard`). Elsewhere: a walk of the folder that
+honours every `.gitignore` on the way. Either way, `exclusion.is_excluded` files (secrets, keys,
+binaries) never come back, symlinks that leave the folder or loop are skipped, and an
+unreadable folder is skipped rather than fatal.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .exclusion import MAX_FILE_BYTES, is_excluded, looks_binary
+from .gitignore import IgnoreStack
+
+log = logging.getLogger(__name__)
+
+# Folders no walk enters, git repository or not.
+_SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".tox",
+        ".nox",
+        ".venv",
+        ".idea",
+        ".repofill-cache",
+    }
+)
+
+Wanted = Callable[[str], bool]
+
+
+def discover(root: Path, wanted: Wanted | None = None) -> list[str]:
+    """Repository-relative posix paths of the readable files under `root`, sorted."""
+    root = root.resolve()
+    paths = _git_files(root)
+    if paths is None:
+        paths = list(_walk(root))
+    out: list[str] = []
+    for rel in paths:
+        if is_excluded(rel) or any(part in _SKIP_DIRS for part in rel.split("/")[:-1]):
+            continue
+        if wanted is not None and not wanted(rel):
+            continue
+        full = root / rel
+        try:
+            if full.is_symlink() and not _inside(full, root):
+                continue
+            if not full.is_file():
+                continue
+        except OSError:
+            continue
+        out.append(rel)
+    out.sort()
+    return out
+
+
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str | None:
+    """A file's text, or None when it is excluded, too large, binary or unreadable."""
+    if is_excluded(path):
+        return None
+    try:
+        if path.stat().st_size > max_bytes:
+            return None
+        data = path.read_bytes()
+    except (OSError, RuntimeError):  # RuntimeError: symlink loop on some Pythons
+        return None
+    if looks_binary(data):
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve(strict=True).relative_to(root)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return True
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Files git would show, relative to `root`; None when `root` is not in a git work tree."""
+    try:
+        import git  # gitpython
+
+        runner = git.Git(str(root))
+        inside = runner.rev_parse("--is-inside-work-tree").strip()
+        if inside != "true":
+            return None
+        out = runner.ls_files("--cached", "--others", "--exclude-standard", "-z")
+    except Exception as exc:  # not a repository, git missing, …
+        log.debug("git file listing unavailable for %s: %s", root, exc)
+        return None
+    return [p for p in dict.fromkeys(out.split("\0")) if p]
+
+
+def _walk(root: Path) -> Iterator[str]:
+    """Walk without following symlinked folders, honouring `.gitignore` files."""
+    stack: list[tuple[Path, str, IgnoreStack]] = [(root, "", IgnoreStack().child(root, ""))]
+    while stack:
+        folder, rel, ignores = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            log.debug("skipping unreadable folder %s: %s", folder, exc)
+            continue
+        for entry in entries:
+            child_rel = f"{rel}/{entry.name}" if rel else entry.name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_link = entry.is_symlink()
+            except OSError:
+                continue
+            if is_dir:
+                if entry.name in _SKIP_DIRS or ignores.ignored(child_rel, True):
+                    continue
+                if (Path(entry.path) / "pyvenv.cfg").exists():  # a virtual environment
+                    continue
+                sub = Path(entry.path)
+                stack.append((sub, child_rel, ignores.child(sub, child_rel)))
+            elif (not is_link or _inside(Path(entry.path), root)) and not ignores.ignored(
+                child_rel, False
+            ):
+                yield child_rel

@@ -1,0 +1,154 @@
+"""Lexical-similarity windows: Jaccard similarity between the cursor's code and fixed-size line
+windows of the other files (RepoCoder: 20 lines, step 10).
+
+Windows live in an inverted index (token → window ids, as compact int arrays) so a query costs
+one `numpy.bincount` over the postings of the query's tokens, and replacing one file only
+appends its new windows and marks the old ones dead.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass
+
+import numpy as np
+
+TOKEN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
+COMMON_SHARE = 0.25
+"""Tokens found in more than this share of all windows are skipped in the intersection: they are
+in nearly every window and cost the most to count."""
+
+
+def tokens(text: str) -> set[str]:
+    return set(TOKEN_RE.findall(text))
+
+
+@dataclass(frozen=True)
+class WindowHit:
+    path: str
+    start: int  # 0-based first line
+    end: int  # exclusive
+    score: float
+
+
+class WindowIndex:
+    def __init__(self, size: int = 20, step: int = 10) -> None:
+        self.size = size
+        self.step = step
+        self._vocab: dict[str, int] = {}
+        self._postings: list[array[int]] = []
+        self._win_path: list[str] = []
+        self._win_start = array("i")
+        self._win_end = array("i")
+        self._win_size = array("i")
+        self._alive = bytearray()
+        self._by_path: dict[str, list[int]] = {}
+        self._dead = 0
+        self._np_cache: dict[int, np.ndarray] = {}
+
+    @property
+    def alive_count(self) -> int:
+        return len(self._win_path) - self._dead
+
+    def replace(self, path: str, lines: list[str]) -> None:
+        self.remove(path)
+        ids: list[int] = []
+        n = len(lines)
+        starts = range(0, max(1, n - self.size + self.step), self.step) if n else []
+        for start in starts:
+            end = min(n, start + self.size)
+            toks = tokens("\n".join(lines[start:end]))
+            if not toks:
+                continue
+            wid = len(self._win_path)
+            self._win_path.append(path)
+            self._win_start.append(start)
+            self._win_end.append(end)
+            self._win_size.append(len(toks))
+            self._alive.append(1)
+            for tok in toks:
+                tid = self._vocab.get(tok)
+                if tid is None:
+                    tid = len(self._postings)
+                    self._vocab[tok] = tid
+                    self._postings.append(array("i"))
+                self._postings[tid].append(wid)
+                self._np_cache.pop(tid, None)
+            ids.append(wid)
+        if ids:
+            self._by_path[path] = ids
+        if self._dead > 20_000 and self._dead > self.alive_count:
+            self.compact()
+
+    def remove(self, path: str) -> None:
+        for wid in self._by_path.pop(path, ()):
+            if self._alive[wid]:
+                self._alive[wid] = 0
+                self._dead += 1
+
+    def compact(self) -> None:
+        """Drop dead windows (rebuilds the postings; rare)."""
+        keep = [w for w in range(len(self._win_path)) if self._alive[w]]
+        remap = {old: new for new, old in enumerate(keep)}
+        self._postings = [array("i", (remap[w] for w in p if w in remap)) for p in self._postings]
+        self._win_path = [self._win_path[w] for w in keep]
+        self._win_start = array("i", (self._win_start[w] for w in keep))
+        self._win_end = array("i", (self._win_end[w] for w in keep))
+        self._win_size = array("i", (self._win_size[w] for w in keep))
+        self._alive = bytearray(b"\1" * len(keep))
+        self._by_path = {p: [remap[w] for w in ws if w in remap] for p, ws in self._by_path.items()}
+        self._dead = 0
+        self._np_cache = {}
+
+    def _posting(self, tid: int) -> np.ndarray:
+        arr = self._np_cache.get(tid)
+        if arr is None:
+            arr = np.frombuffer(self._postings[tid], dtype=np.int32).copy()
+            if len(self._np_cache) > 50_000:
+                self._np_cache.clear()
+            self._np_cache[tid] = arr
+        return arr
+
+    def query(
+        self, text: str, k: int = 8, exclude: frozenset[str] = frozenset(), min_score: float = 0.0
+    ) -> list[WindowHit]:
+        qtoks = tokens(text)
+        n = len(self._win_path)
+        if not qtoks or n == 0:
+            return []
+        limit = max(50, int(COMMON_SHARE * self.alive_count))
+        arrays = []
+        for tok in qtoks:
+            tid = self._vocab.get(tok)
+            if tid is None:
+                continue
+            posting = self._postings[tid]
+            if len(posting) > limit:
+                continue
+            arrays.append(self._posting(tid))
+        if not arrays:
+            return []
+        inter = np.bincount(np.concatenate(arrays), minlength=n).astype(np.float32)
+        sizes = np.array(self._win_size, dtype=np.int32)[:n]
+        alive = np.frombuffer(bytes(self._alive), dtype=np.uint8)[:n]
+        jac = inter / (len(qtoks) + sizes - inter)
+        jac[alive == 0] = 0
+        for path in exclude:
+            ids = self._by_path.get(path)
+            if ids:
+                jac[np.asarray(ids, dtype=np.int64)] = 0
+        kk = min(k * 3, n)
+        top = np.argpartition(-jac, kk - 1)[:kk] if kk < n else np.arange(n)
+        top = top[np.argsort(-jac[top], kind="stable")]
+        hits: list[WindowHit] = []
+        for wid in top:
+            score = float(jac[wid])
+            if score <= min_score:
+                break
+            hits.append(
+                WindowHit(self._win_path[wid], self._win_start[wid], self._win_end[wid], score)
+            )
+            if len(hits) >= k:
+                break
+        return hits
