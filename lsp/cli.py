@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        logging.getLogger("pygls").setLevel(logging.WARNING)
     try:
         if args.command == "serve":
             from .commands import serve

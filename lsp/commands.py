@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 from repofill.models.types import CancelToken
 from repofill.models.worker import ModelWorker
@@ -43,10 +45,23 @@ def serve(args: argparse.Namespace) -> int:
             host, _, port = args.tcp.rpartition(":")
             server.start_tcp(host or "127.0.0.1", int(port))
         else:
-            server.start_io()
+            server.start_io(sys.stdin.buffer, protocol_stdout())
     finally:
         runtime.shutdown()
     return 0
+
+
+def protocol_stdout() -> BinaryIO:
+    """A private handle on stdout for LSP messages; fd 1 itself then points at stderr.
+
+    llama.cpp writes some messages straight to fd 1 from native code. On stdio that would
+    corrupt the protocol stream, so nothing but the server may write where the client reads.
+    """
+    sys.stdout.flush()
+    private = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return private
 
 
 def read_source(path: Path) -> str:

@@ -21,7 +21,7 @@ from repofill.models.types import (
     ModelError,
     RepoFile,
 )
-from repofill.models.worker import ModelWorker
+from repofill.models.worker import JobSkipped, ModelWorker
 from repofill.retrieval import Retriever
 from repofill.retrieval.types import Context, Cursor
 
@@ -172,13 +172,14 @@ class Engine:
                 cursor.prefix, cursor.suffix, cursor.language, self.settings.multiline
             )
         lines = max_lines or max(1, self.settings.maxLines)
+        # The deadline bounds the model's work, not time spent queued behind a model load.
         request = self.build_request(
             cursor,
             context,
             multiline=multiline,
             max_lines=lines,
             n_candidates=n_candidates,
-            started=started,
+            started=time.monotonic(),
         )
         candidates = backend.complete(request, cancel)
         timings.add_model(candidates)
@@ -251,6 +252,9 @@ class Engine:
             cancel.cancel("cancelled")
             self.cancelled += 1
             raise
+        except JobSkipped:
+            self.cancelled += 1
+            return Completion(status="superseded", message="superseded")
         except ModelError as exc:
             return Completion(status="error", message=str(exc))
         finally:

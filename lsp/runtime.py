@@ -73,14 +73,8 @@ class Runtime:
         self._engine.settings = self.settings
         return self._engine
 
-    def start(
-        self,
-        root: Path | None,
-        *,
-        on_state: StateCallback | None = None,
-        progress: Progress | None = None,
-    ) -> None:
-        """Load the model and build the index, both in the background."""
+    def start(self, root: Path | None, *, on_state: StateCallback | None = None) -> None:
+        """Load the model in the background; `start_index` builds the index."""
         if on_state is not None:
             self._on_state = on_state
         if root is not None and self._index_enabled:
@@ -89,6 +83,9 @@ class Runtime:
         self._engine = Engine(worker, self.settings, self.retriever)
         self._set_state("starting", "loading the model")
         threading.Thread(target=self._await_model, name="repofill-load", daemon=True).start()
+
+    def start_index(self, progress: Progress | None = None) -> None:
+        """Build the repository index in the background (after the client's `initialized`)."""
         if self.retriever is not None:
             threading.Thread(
                 target=self._build_index, args=(progress,), name="repofill-index", daemon=True

@@ -66,20 +66,18 @@ class RepoFillServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         text = document.source
         lines = document.lines
-        if (
-            position.line < 0
-            or position.character < 0
-            or (position.line >= max(1, len(lines)) and not (position.line == 0 and not lines))
-        ):
+        line, character = position.line, position.character
+        # After a final newline (or in an empty file) there is one more, empty line.
+        last_is_open = not lines or lines[-1].endswith("\n")
+        n_lines = len(lines) + (1 if last_is_open else 0)
+        if not 0 <= line < n_lines:
+            raise JsonRpcInvalidParams(f"position {line}:{character} is outside {uri}")
+        content = lines[line].rstrip("\r\n") if line < len(lines) else ""
+        width = document.position_codec.client_num_units(content)
+        if not 0 <= character <= width:
             raise JsonRpcInvalidParams(
-                f"position {position.line}:{position.character} is outside {uri}"
+                f"position {line}:{character} is past the end of its line ({width} units)"
             )
-        if lines and position.line < len(lines):
-            width = document.position_codec.client_num_units(lines[position.line].rstrip("\r\n"))
-            if position.character > width:
-                raise JsonRpcInvalidParams(
-                    f"position {position.line}:{position.character} is past the end of its line"
-                )
         offset = document.offset_at_position(position)
         path = Path(to_fs_path(uri) or uri)
         return Cursor(text, min(offset, len(text)), path, language_for(path, document.language_id))
@@ -92,11 +90,12 @@ def create_server(runtime: Runtime) -> RepoFillServer:
     def initialize(ls: RepoFillServer, params: types.InitializeParams) -> None:
         ls.runtime.settings = ls.runtime.settings.merged(params.initialization_options)
         ls.loop = asyncio.get_running_loop()
-        ls.runtime.start(_workspace_root(params), on_state=ls.set_state, progress=_Progress(ls))
+        ls.runtime.start(_workspace_root(params), on_state=ls.set_state)
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: RepoFillServer, params: types.InitializedParams) -> None:
         ls.client_initialized = True
+        ls.runtime.start_index(_Progress(ls))
         state, message = ls.runtime.state, ls.runtime.state_message
         ls.state = ""  # force one notification with the current state
         ls.set_state(state, message)

@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class JobSkipped(Exception):
+    """The job was cancelled before it started; the model never saw it."""
+
+
 @dataclass
 class _Job:
     run: Callable[[Backend], Any]
@@ -101,7 +105,7 @@ class ModelWorker:
                 job.future.set_exception(self._error or ModelError("the model is not loaded"))
                 continue
             if job.cancel.cancelled:
-                job.future.set_result([])
+                job.future.set_exception(JobSkipped(job.cancel.reason))
                 continue
             self.active_jobs += 1
             self.max_active_jobs = max(self.max_active_jobs, self.active_jobs)

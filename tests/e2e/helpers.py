@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,14 +54,16 @@ def write_project(root: Path, files: dict[str, str] | None = None) -> Path:
     return root
 
 
-async def start(client: LanguageClient, root: Path, options: dict[str, Any] | None = None) -> None:
+async def start(
+    client: LanguageClient, root: Path, options: dict[str, Any] | None = None
+) -> types.InitializeResult:
     params = types.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"),
         root_uri=root.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
         initialization_options=options or {},
     )
-    await client.initialize_session(params)
+    return await client.initialize_session(params)
 
 
 def open_file(
@@ -98,3 +101,31 @@ def inline_params(
         position=position,
         context=types.InlineCompletionContext(trigger_kind=kind),
     )
+
+
+def field(obj: Any, name: str) -> Any:
+    """A field of a JSON object as pygls delivers it (a dict, or a namedtuple for custom methods)."""
+    return obj[name] if isinstance(obj, dict) else getattr(obj, name)
+
+
+def track_status(client: LanguageClient) -> list[Any]:
+    """Record every `repofill/status` notification; call before `start`."""
+    seen: list[Any] = []
+
+    @client.feature("repofill/status")
+    def on_status(params: Any) -> None:
+        seen.append(params)
+
+    return seen
+
+
+async def wait_for_state(seen: list[Any], state: str, timeout: float = 60.0) -> Any:
+    """The first recorded status with this state; fails after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        for status in seen:
+            if field(status, "state") == state:
+                return status
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no {state!r} status within {timeout} s; saw {seen}")

@@ -8,7 +8,17 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from .helpers import SERVER, end_position, inline_params, open_file, start, write_project
+from .helpers import (
+    SERVER,
+    end_position,
+    field,
+    inline_params,
+    open_file,
+    start,
+    track_status,
+    wait_for_state,
+    write_project,
+)
 
 MISSING = "/nonexistent/dir/model.gguf"
 
@@ -20,27 +30,26 @@ async def missing_model_client(lsp_client: LanguageClient):  # type: ignore[no-u
 
 
 async def _assert_error_then_serving(client: LanguageClient, root: Path, expected: str) -> None:
-    status = await client.protocol.wait_for_notification_async("repofill/status")
-    while status["state"] != "error":
-        status = await client.protocol.wait_for_notification_async("repofill/status")
-    assert expected in status["message"]
+    seen = track_status(client)
+    await start(client, root)
+    status = await wait_for_state(seen, "error")
+    assert expected in field(status, "message")
     uri = open_file(client, root / "fib.py")
     result = await client.text_document_inline_completion_async(
         inline_params(uri, end_position((root / "fib.py").read_text()))
     )
-    assert result is not None and result.items == []
+    assert result is not None and not result.items
     assert any(
         m.type == types.MessageType.Error and expected in m.message for m in client.messages
     ), client.messages
     answer = await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="repofill.status", arguments=[])
     )
-    assert answer["state"] == "error"
+    assert field(answer, "state") == "error"
 
 
 async def test_missing_model(missing_model_client: LanguageClient, tmp_path: Path) -> None:
     root = write_project(tmp_path)
-    await start(missing_model_client, root)
     await _assert_error_then_serving(missing_model_client, root, "model file not found")
 
 
@@ -51,7 +60,6 @@ async def test_corrupt_model(tmp_path: Path) -> None:
     client = await config.start()
     try:
         root = write_project(tmp_path / "project")
-        await start(client, root)
         await _assert_error_then_serving(client, root, "could not load the model")
         await client.shutdown_session()
     finally:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 from repofill.models.types import CancelToken, Candidate, InfillRequest, ModelError, ModelInfo
-from repofill.models.worker import ModelWorker
+from repofill.models.worker import JobSkipped, ModelWorker
 
 
 class SlowBackend:
@@ -74,7 +74,8 @@ def test_a_job_cancelled_before_it_starts_never_reaches_the_model() -> None:
     second = worker.complete(InfillRequest("b", ""), stale)
     stale.cancel("superseded")
     assert first.result(5)[0].finish_reason == "length"
-    assert second.result(5) == []
+    with pytest.raises(JobSkipped, match="superseded"):
+        second.result(5)
     assert backend.calls == 1
     worker.close()
 
