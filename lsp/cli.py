@@ -13,6 +13,7 @@ from repofill.models.types import ModelError
 # `repofill bench NAME` runs repofill.bench.NAME (each module: add_arguments(parser), run(args)).
 BENCHMARKS = {
     "retrieval": "retrieval-context quality and index speed (no model)",
+    "concurrency": "many editors against one shared remote server",
 }
 
 
@@ -60,6 +61,10 @@ def build_parser(with_benchmarks: bool = True) -> argparse.ArgumentParser:
     _add_model_arguments(context)
     context.add_argument("--budget", type=int, default=512, help="token budget")
 
+    from . import models_command
+
+    models_command.add_arguments(sub.add_parser("models", help="list, download and remove models"))
+
     doctor = sub.add_parser("doctor", help="check the installation")
     _add_model_arguments(doctor)
 
@@ -75,8 +80,9 @@ def build_parser(with_benchmarks: bool = True) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     args = build_parser(with_benchmarks="bench" in words).parse_args(argv)
+    quiet = logging.INFO if args.command == "serve" else logging.WARNING
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if args.verbose else quiet,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
@@ -95,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
             from .commands import context
 
             return context(args)
+        if args.command == "models":
+            from .models_command import run as run_models
+
+            return run_models(args)
         if args.command == "doctor":
             from .doctor import run
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from repofill.models.types import CancelToken
 from repofill.models.worker import ModelWorker
@@ -45,17 +46,18 @@ def serve(args: argparse.Namespace) -> int:
             host, _, port = args.tcp.rpartition(":")
             server.start_tcp(host or "127.0.0.1", int(port))
         else:
-            server.start_io(sys.stdin.buffer, protocol_stdout())
+            server.start_io(sys.stdin.buffer, claim_stdout())
     finally:
         runtime.shutdown()
     return 0
 
 
-def protocol_stdout() -> BinaryIO:
-    """A private handle on stdout for LSP messages; fd 1 itself then points at stderr.
+def claim_stdout() -> BinaryIO:
+    """A private handle on stdout for our own output; fd 1 itself then points at stderr.
 
-    llama.cpp writes some messages straight to fd 1 from native code. On stdio that would
-    corrupt the protocol stream, so nothing but the server may write where the client reads.
+    llama.cpp writes some messages straight to fd 1 from native code. For `serve` that would
+    corrupt the LSP stream, and for `complete` the printed suggestion, so nothing but us may
+    write where the reader reads.
     """
     sys.stdout.flush()
     private = os.fdopen(os.dup(1), "wb", buffering=0)
@@ -79,12 +81,36 @@ def read_source(path: Path) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+PROJECT_MARKERS = (
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "package.json",
+    "go.mod",
+    "Cargo.toml",
+    "pom.xml",
+    "build.gradle",
+)
+
+
 def find_root(path: Path) -> Path:
-    """The enclosing git work tree, or the file's folder."""
-    for parent in [path.parent, *path.parent.parents]:
+    """The repository a file belongs to, for the CLI (the server uses the workspace folder).
+
+    The enclosing git work tree; else the nearest folder with a project file (pyproject.toml,
+    package.json, go.mod, …); else the folder above the outermost Python package around the file;
+    else the file's own folder.
+    """
+    parents = [path.parent, *path.parent.parents]
+    for parent in parents:
         if (parent / ".git").exists():
             return parent
-    return path.parent
+    for parent in parents:
+        if any((parent / marker).exists() for marker in PROJECT_MARKERS):
+            return parent
+    root = path.parent
+    while (root / "__init__.py").exists() and root.parent != root:
+        root = root.parent
+    return root
 
 
 def cursor_from_args(args: argparse.Namespace) -> Cursor:
@@ -116,7 +142,12 @@ def _progress_printer() -> object:
     return report
 
 
+def _text_out() -> TextIO:
+    return io.TextIOWrapper(claim_stdout(), encoding="utf-8", write_through=True)
+
+
 def complete(args: argparse.Namespace) -> int:
+    out = _text_out()
     cursor = cursor_from_args(args)
     engine = _engine(args, cursor, index=not args.no_index, budget=args.budget)
     try:
@@ -126,7 +157,7 @@ def complete(args: argparse.Namespace) -> int:
     if result.status == "error":
         print(f"repofill: {result.message}", file=sys.stderr)
         return 2
-    print(result.items[0] if result.items else "")
+    print(result.items[0] if result.items else "", file=out)
     info = engine.worker.info
     model = f"{info.name} ({info.family})" if info else "?"
     print(f"[{model}] {result.timings.line()}", file=sys.stderr)
@@ -134,6 +165,7 @@ def complete(args: argparse.Namespace) -> int:
 
 
 def context(args: argparse.Namespace) -> int:
+    out = _text_out()
     cursor = cursor_from_args(args)
     engine = _engine(args, cursor, index=True, budget=args.budget)
     try:
@@ -142,5 +174,5 @@ def context(args: argparse.Namespace) -> int:
         ).result()
     finally:
         engine.worker.close()
-    print(format_context(ctx))
+    print(format_context(ctx), file=out)
     return 0

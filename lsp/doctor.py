@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -44,6 +45,41 @@ def _version(package: str) -> str | None:
         return None
 
 
+_EVAL_SCRIPT = """
+import sys
+from llama_cpp import Llama
+llm = Llama(model_path=sys.argv[1], n_ctx=128, verbose=False)
+llm.eval(llm.tokenize(b"def hello():", add_bos=True))
+"""
+
+
+def evaluation_check(model: str) -> Check:
+    """Evaluate a few tokens in a child process: a broken build crashes there, not here.
+
+    A llama.cpp compiled with `-march=native` on a CPU that advertises AMX inside a VM that
+    does not grant it dies with SIGSEGV on the first matrix multiply (README).
+    """
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _EVAL_SCRIPT, model],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    except subprocess.TimeoutExpired:
+        return Check("model evaluation", False, "evaluating 4 tokens took over 120 s")
+    if done.returncode == 0:
+        return Check("model evaluation", True, "llama.cpp evaluates the model")
+    if done.returncode < 0:
+        detail = (
+            f"llama.cpp crashed with signal {-done.returncode}; rebuild it with the portable "
+            'CMAKE_ARGS from the README ("Building llama.cpp")'
+        )
+    else:
+        detail = (done.stderr.strip().splitlines() or ["failed"])[-1]
+    return Check("model evaluation", False, detail)
+
+
 def checks(model_path: str | None = None, model_name: str | None = None) -> list[Check]:
     result = [
         Check(
@@ -72,8 +108,16 @@ def checks(model_path: str | None = None, model_name: str | None = None) -> list
     try:
         resolved = resolve_model(model_path, model_name)
         result.append(Check("model", True, f"{resolved.path} — {resolved.reason}"))
+        result.append(evaluation_check(str(resolved.path)))
     except ModelError as exc:
         result.append(Check("model", False, str(exc)))
+    try:
+        from repofill.models.hardware import detect, recommend
+
+        advice = recommend(detect(), gpu_offload_supported()).line()
+        result.append(Check("recommended model", True, advice, required=False))
+    except Exception as exc:  # advice only: never fail doctor over it
+        result.append(Check("recommended model", False, f"could not tell: {exc}", required=False))
     grammars = available_grammars()
     missing = [lang for lang, ok in grammars.items() if not ok]
     result.append(

@@ -8,11 +8,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from pygls.uris import to_fs_path
 from repofill.models.llama_backend import LlamaBackend, LlamaOptions
+from repofill.models.remote import make_remote_backend
 from repofill.models.resolve import resolve_model
 from repofill.models.types import Backend, ModelError
 from repofill.models.worker import ModelWorker
@@ -30,15 +32,23 @@ Progress = Callable[[int, int], None]
 INDEX_UPDATE_DELAY_S = 0.5
 
 
-def backend_factory(
-    settings: Settings, options: LlamaOptions | None = None
-) -> Callable[[], Backend]:
-    """Resolves and loads the model; runs on the worker thread."""
+def llama_options(settings: Settings) -> LlamaOptions:
+    return LlamaOptions(
+        n_gpu_layers=None if settings.nGpuLayers < 0 else settings.nGpuLayers,
+        flash_attn=settings.flashAttn,
+        kv_cache_type=settings.kvCacheType,
+    )
+
+
+def backend_factory(settings: Settings) -> Callable[[], Backend]:
+    """Resolves and loads the model (or connects the remote one); runs on the worker thread."""
 
     def load() -> Backend:
+        if settings.backend != "local":
+            return make_remote_backend(asdict(settings))
         resolved = resolve_model(settings.modelPath or None, settings.model or None)
         log.info("loading model %s (%s)", resolved.path, resolved.reason)
-        return LlamaBackend(resolved.path, source=resolved.source, options=options)
+        return LlamaBackend(resolved.path, source=resolved.source, options=llama_options(settings))
 
     return load
 
@@ -97,7 +107,7 @@ class Runtime:
         self.settings = old.merged(raw)
         if self._engine is None:
             return
-        if (old.modelPath, old.model) != (self.settings.modelPath, self.settings.model):
+        if _model_key(old) != _model_key(self.settings):
             previous = self._engine.worker
             self._engine.cancel_all()
             self._engine.worker = ModelWorker(self._loader())
@@ -211,6 +221,24 @@ class Runtime:
             "family": info.family if info else "",
             "indexedFiles": self.retriever.file_count if self.retriever is not None else 0,
         }
+
+
+def _model_key(settings: Settings) -> tuple[object, ...]:
+    """The settings that need the model reloaded when they change."""
+    s = settings
+    return (
+        s.backend,
+        s.modelPath,
+        s.model,
+        s.remoteUrl,
+        s.remoteApiKeyEnv,
+        s.remoteModel,
+        s.remoteFimFormat,
+        s.remoteTimeoutMs,
+        s.nGpuLayers,
+        s.flashAttn,
+        s.kvCacheType,
+    )
 
 
 def _path(uri: str) -> Path | None:

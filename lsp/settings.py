@@ -9,6 +9,7 @@ from typing import Any, Literal
 log = logging.getLogger(__name__)
 
 Multiline = Literal["auto", "always", "never"]
+# `_coerce` accepts only these values for the settings named here.
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,17 @@ class Settings:
     contextBudget: int = 512
     candidates: int = 1
     debounceMs: int = 20
+    backend: str = "local"
+    """`local` (llama.cpp in-process), `llama-server` or `openai` (remote, models/remote.py)."""
+    remoteUrl: str = ""
+    remoteApiKeyEnv: str = ""
+    remoteModel: str = ""
+    remoteTimeoutMs: int = 10_000
+    remoteFimFormat: str = "auto"
+    nGpuLayers: int = -1
+    """-1: every layer when llama.cpp can offload; 0: CPU only; N: the first N layers."""
+    flashAttn: bool = False
+    kvCacheType: str = "f16"
 
     def merged(self, raw: Any) -> Settings:
         """A copy with the valid keys of `raw` applied; unknown keys and bad values are logged."""
@@ -44,19 +56,27 @@ class Settings:
         return not self.languages or language_id in self.languages
 
 
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "multiline": ("auto", "always", "never"),
+    "backend": ("local", "llama-server", "openai"),
+    "kvCacheType": ("f16", "q8_0", "q4_0"),
+}
+
+
 def _coerce(name: str, value: Any, current: Any) -> Any:
     try:
         if isinstance(current, bool):
             if isinstance(value, bool):
                 return value
         elif isinstance(current, int):
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            floor = -1 if name == "nGpuLayers" else 0
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= floor:
                 return int(value)
         elif isinstance(current, tuple):
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
                 return tuple(value)
-        elif name == "multiline":
-            if value in ("auto", "always", "never"):
+        elif name in _CHOICES:
+            if value in _CHOICES[name]:
                 return value
         elif isinstance(current, str) and isinstance(value, str):
             return value

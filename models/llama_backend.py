@@ -342,12 +342,16 @@ class LlamaBackend:
         """Generate one candidate; its text starts with `fragment` when the vocabulary allows."""
         timings = Timings(prompt_tokens=len(tokens))
         started = time.perf_counter()
+        budget = None if request.deadline is None else max(0.0, request.deadline - time.monotonic())
         timings.reused_tokens = self._reuse_prefix(tokens)
-        if not self._eval(tokens[timings.reused_tokens :], cancel, request.deadline):
+        # The prompt is not cut by the deadline (a newer request cancels it instead), and what it
+        # evaluated stays in the KV cache for the next request.
+        if not self._eval(tokens[timings.reused_tokens :], cancel, None):
             timings.prompt_ms = (time.perf_counter() - started) * 1000
-            reason: FinishReason = "cancelled" if cancel.cancelled else "deadline"
-            return Candidate(text="", finish_reason=reason, timings=timings)
+            return Candidate(text="", finish_reason="cancelled", timings=timings)
         timings.prompt_ms = (time.perf_counter() - started) * 1000
+        # The deadline bounds generation (like llama.vim's t_max_predict_ms).
+        deadline = None if budget is None else time.monotonic() + budget
 
         gen_started = time.perf_counter()
         raw = bytearray()
@@ -361,7 +365,7 @@ class LlamaBackend:
             if cancel.cancelled:
                 finish = "cancelled"
                 break
-            if request.deadline is not None and time.monotonic() > request.deadline:
+            if deadline is not None and time.monotonic() > deadline:
                 finish = "deadline"
                 break
             logits = self._last_logits()

@@ -34,7 +34,8 @@ class InfillRequest:
     max_lines: int | None = 1
     stop: tuple[str, ...] = ()
     deadline: float | None = None
-    """Absolute `time.monotonic()` after which generation stops and returns what it has."""
+    """`time.monotonic()` by which generation should be done. The time left when the request
+    starts is the generation budget: it starts counting once the prompt is evaluated."""
     n_candidates: int = 1
     temperature: float = 0.0
     top_p: float = 0.95

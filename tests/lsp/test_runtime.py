@@ -1,0 +1,34 @@
+from pathlib import Path
+
+import pytest
+
+from repofill.lsp.runtime import backend_factory, llama_options
+from repofill.lsp.settings import Settings
+from repofill.models.remote import RemoteBackend
+from repofill.models.types import ModelError
+
+
+def test_remote_backend_is_chosen_by_settings() -> None:
+    settings = Settings().merged({"backend": "openai", "remoteUrl": "http://127.0.0.1:9"})
+    backend = backend_factory(settings)()
+    assert isinstance(backend, RemoteBackend)
+    backend.close()
+
+
+def test_remote_backend_without_url_is_a_clear_error() -> None:
+    with pytest.raises(ModelError, match="remoteUrl"):
+        backend_factory(Settings().merged({"backend": "llama-server"}))()
+
+
+def test_local_backend_with_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="model file not found"):
+        backend_factory(Settings().merged({"modelPath": str(tmp_path / "x.gguf")}))()
+
+
+def test_gpu_settings_become_llama_options() -> None:
+    assert llama_options(Settings()).n_gpu_layers is None  # all layers when offload exists
+    options = llama_options(
+        Settings().merged({"nGpuLayers": 12, "flashAttn": True, "kvCacheType": "q8_0"})
+    )
+    assert (options.n_gpu_layers, options.flash_attn, options.kv_cache_type) == (12, True, "q8_0")
+    assert llama_options(Settings().merged({"kvCacheType": "fp4"})).kv_cache_type == "f16"
