@@ -30,8 +30,9 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import cast
 
-from repofill.models.remote import KINDS, RemoteBackend
+from repofill.models.remote import KINDS, Kind, RemoteBackend
 from repofill.models.types import CancelToken, InfillRequest, ModelError
 
 RESULTS = Path(__file__).with_name("results")
@@ -130,7 +131,7 @@ def run_level(
     stop_at = started + seconds
     threads = []
     for i in range(editors):
-        backend = RemoteBackend(url, kind, api_key=api_key, timeout_s=120)
+        backend = RemoteBackend(url, cast(Kind, kind), api_key=api_key, timeout_s=120)
         work = (i, backend, text, stop_at, think_ms / 1000, max_tokens, results[i], errors)
         threads.append(threading.Thread(target=_editor, args=work, daemon=True))
     for thread in threads:

@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -130,7 +131,7 @@ def _engine(args: argparse.Namespace, cursor: Cursor, *, index: bool, budget: in
     return Engine(worker, settings, retriever)
 
 
-def _progress_printer() -> object:
+def _progress_printer() -> Callable[[int, int], None]:
     def report(done: int, total: int) -> None:
         if sys.stderr.isatty():
             print(

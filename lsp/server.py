@@ -174,7 +174,9 @@ def create_server(runtime: Runtime) -> RepoFillServer:
             types.CodeAction(
                 title="Fill this hole",
                 kind=types.CodeActionKind.RefactorRewrite,
-                command=types.Command("Fill this hole", "repofill.fillHole", [argument]),
+                command=types.Command(
+                    title="Fill this hole", command="repofill.fillHole", arguments=[argument]
+                ),
             )
         ]
 
