@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from pathlib import PurePath
 
 from tree_sitter import Language, Parser
@@ -83,7 +83,7 @@ def source_extensions() -> frozenset[str]:
     return frozenset(_EXTENSIONS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def grammar(language: str) -> Language | None:
     """The tree-sitter Language for an id, or None when its grammar wheel is missing."""
     spec = _GRAMMARS.get(language)

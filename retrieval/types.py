@@ -1,4 +1,4 @@
-"""Plain data exchanged between retrieval and the engine (DESIGN.md: they meet only through data)."""
+"""Plain data exchanged between retrieval and the engine (DESIGN.md: they meet through data)."""
 
 from __future__ import annotations
 

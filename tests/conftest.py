@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from repofill.models.embedded import embedded_available, embedded_model_path
 
 

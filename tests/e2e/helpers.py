@@ -104,7 +104,7 @@ def inline_params(
 
 
 def field(obj: Any, name: str) -> Any:
-    """A field of a JSON object as pygls delivers it (a dict, or a namedtuple for custom methods)."""
+    """A field of a JSON object as pygls delivers it (a dict, or a namedtuple for custom ones)."""
     return obj[name] if isinstance(obj, dict) else getattr(obj, name)
 
 

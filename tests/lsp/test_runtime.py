@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import pytest
-
 from repofill.lsp.runtime import backend_factory, llama_options
 from repofill.lsp.settings import Settings
 from repofill.models.remote import RemoteBackend
