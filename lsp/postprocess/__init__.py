@@ -1,6 +1,6 @@
 """Post-processing of model suggestions: an ordered list of small, pure filters (pipeline.py).
 
-See docs/postprocess.md for the list. `decide_multiline` chooses single- or multi-line.
+See the README, "Post-processing", for the list. `decide_multiline` chooses single- or multi-line.
 """
 
 from .context import PostContext
