@@ -162,6 +162,11 @@ class Runtime:
         if self._engine is not None:
             self._engine.cancel_all()
             self._engine.worker.close()
+        if self.retriever is not None:
+            try:
+                self.retriever.save_cache()  # edits since the build, for a fast next start
+            except Exception:
+                log.warning("could not save the index cache", exc_info=True)
 
     # -- documents ----------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """How much each (source, context type) proposal is worth before looking at the cursor.
 
-Tuned by hand against `repofill bench retrieval` (README, "Repository context"): the benchmark's metric
+Tuned by hand against `repofill bench retrieval` (README: Repository context): the metric
 rewards the definition of the name at the cursor, and measurements with a small model
 (REFERENCE.md §7) reward code similar to the cursor's; both are kept strong here (see also
 `Params.window_decay`).
