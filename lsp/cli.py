@@ -14,6 +14,11 @@ from repofill.models.types import ModelError
 BENCHMARKS = {
     "retrieval": "retrieval-context quality and index speed (no model)",
     "concurrency": "many editors against one shared remote server",
+    "latency": "ghost-text latency while typing, through `repofill serve`",
+    "soak": "thousands of editor events against `repofill serve`: crashes, leaks, stale answers",
+    "infill": "HumanEval single-/multi-line infilling pass@1 per strategy (runs the model)",
+    "repo": "repository-level line completion per context strategy (runs the model)",
+    "holes": "fill-this-hole on multi-line HumanEval spans, pass@1 with/without verified mode",
 }
 
 

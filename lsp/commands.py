@@ -34,6 +34,7 @@ def _settings(args: argparse.Namespace, **extra: object) -> Settings:
 
 
 def serve(args: argparse.Namespace) -> int:
+    from .lifecycle import LifecycleProtocol
     from .server import create_server
 
     if args.log_file:
@@ -50,7 +51,9 @@ def serve(args: argparse.Namespace) -> int:
             server.start_io(sys.stdin.buffer, claim_stdout())
     finally:
         runtime.shutdown()
-    return 0
+    # LSP: exit code 0 only after a `shutdown` request (pygls swallows its own SystemExit)
+    protocol = server.protocol
+    return 0 if isinstance(protocol, LifecycleProtocol) and protocol.shutdown_received else 1
 
 
 def claim_stdout() -> BinaryIO:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from repofill.models.types import (
     Backend,
@@ -23,12 +26,14 @@ from repofill.models.types import (
 )
 from repofill.models.worker import JobSkipped, ModelWorker
 from repofill.retrieval import Retriever
+from repofill.retrieval.exclusion import is_excluded
 from repofill.retrieval.types import Context, Cursor
 
 from .cache import SuggestionCache
-from .cursor import windows
+from .cursor import ANCHOR_LINES, windows
 from .postprocess import PostContext, decide_multiline, postprocess
 from .settings import Settings
+from .strategies import Plan, Strategy, choose, plan, rank
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +41,11 @@ PREFIX_LINES = 64
 SUFFIX_LINES = 24
 MAX_WINDOW_CHARS = 8000
 HOLE_MAX_LINES = 24
+# Post-processing sees this much text around the cursor: enough for any filter, and bounded
+# on a 10 MB minified line.
+POST_CONTEXT_CHARS = 4 * MAX_WINDOW_CHARS
+# How many recent requests `Engine.history` keeps (the `repofill.stats` command returns them).
+HISTORY = 2048
 
 
 @dataclass
@@ -48,6 +58,8 @@ class RequestTimings:
     generation_ms: float = 0.0
     post_ms: float = 0.0
     total_ms: float = 0.0
+    wait_ms: float = 0.0
+    """From the request's arrival until its job started: debounce and queueing, not work."""
 
     def add_model(self, candidates: list[Candidate]) -> None:
         for c in candidates:
@@ -62,6 +74,11 @@ class RequestTimings:
     @property
     def model_ms(self) -> float:
         return self.prompt_ms + self.generation_ms
+
+    @property
+    def overhead_ms(self) -> float:
+        """The engine's own work: total minus waiting minus llama.cpp time."""
+        return max(0.0, self.total_ms - self.wait_ms - self.model_ms)
 
     def line(self) -> str:
         return (
@@ -100,8 +117,27 @@ class Engine:
         self.started = 0
         self.completed = 0
         self.cancelled = 0
+        self.history: deque[dict[str, Any]] = deque(maxlen=HISTORY)
+        """Recent requests' outcomes and timings, oldest first (appended from any thread)."""
+        self._block_context: tuple[tuple[str, int, int], Context] | None = None
 
     # -- building a request -------------------------------------------------------------------
+
+    def stable_context(self, cursor: Cursor, backend: Backend) -> Context:
+        """The repository context, selected once per block of lines (worker thread only).
+
+        It comes first in the prompt. Selected anew on every keystroke it changes members or
+        order now and then, and llama.cpp must then re-evaluate the whole prompt after the
+        change (seconds on a CPU). It is kept while the cursor stays in one block of
+        ANCHOR_LINES lines: the block in which the prefix window's start does not move either.
+        """
+        block = cursor.text.count("\n", 0, cursor.offset) // ANCHOR_LINES
+        place = (str(cursor.path), block, self.settings.contextBudget)
+        if self._block_context is not None and self._block_context[0] == place:
+            return self._block_context[1]
+        context = self.select_context(cursor, backend)
+        self._block_context = (place, context)
+        return context
 
     def select_context(self, cursor: Cursor, backend: Backend) -> Context:
         if self.retriever is None or self.settings.contextBudget <= 0:
@@ -121,6 +157,7 @@ class Engine:
         max_lines: int,
         n_candidates: int = 1,
         started: float | None = None,
+        plan: Plan | None = None,
     ) -> InfillRequest:
         win = windows(
             cursor.text,
@@ -143,8 +180,12 @@ class Engine:
             max_tokens=self.settings.maxTokens * (4 if multiline else 1),
             max_lines=max_lines if multiline else 1,
             deadline=deadline,
-            n_candidates=n_candidates,
-            temperature=0.8 if n_candidates > 1 else 0.0,
+            n_candidates=plan.n_candidates if plan else n_candidates,
+            temperature=plan.temperature if plan else (0.8 if n_candidates > 1 else 0.0),
+            top_p=plan.top_p if plan else 0.95,
+            mode=plan.mode if plan else "auto",
+            score_suffix=plan.score_suffix if plan else False,
+            score_lines=plan.score_lines if plan else 3,
             seed=0,
         )
 
@@ -160,12 +201,19 @@ class Engine:
         max_lines: int | None = None,
         n_candidates: int = 1,
         started: float | None = None,
+        explicit: bool = False,
+        strategy: Strategy | None = None,
     ) -> Completion:
-        """One completion, start to end. Runs on the model worker's thread."""
+        """One completion, start to end. Runs on the model worker's thread.
+
+        `n_candidates` is how many items to return; `explicit` (an Invoked request, fill-hole)
+        lets `auto` choose the costlier rerank strategy; `strategy` overrides the setting.
+        """
+        chosen = strategy or choose(self.settings.strategy, backend.info.family, explicit=explicit)
         started = started or time.monotonic()
-        timings = RequestTimings()
+        timings = RequestTimings(wait_ms=(time.monotonic() - started) * 1000)
         t0 = time.perf_counter()
-        context = self.select_context(cursor, backend)
+        context = self.stable_context(cursor, backend)
         timings.retrieval_ms = (time.perf_counter() - t0) * 1000
         if multiline is None:
             multiline = decide_multiline(
@@ -178,20 +226,21 @@ class Engine:
             context,
             multiline=multiline,
             max_lines=lines,
-            n_candidates=n_candidates,
             started=time.monotonic(),
+            plan=plan(chosen, items=n_candidates),
         )
         candidates = backend.complete(request, cancel)
         timings.add_model(candidates)
         t1 = time.perf_counter()
         post = PostContext(
-            prefix=cursor.prefix,
-            suffix=cursor.suffix,
+            prefix=cursor.prefix[-POST_CONTEXT_CHARS:],
+            suffix=cursor.suffix[:POST_CONTEXT_CHARS],
             language=cursor.language,
             multiline=multiline,
             max_lines=lines if multiline else 1,
         )
-        items = _postprocess_all(candidates, post)
+        items = _postprocess_all(rank(candidates, chosen, multiline=multiline), post)
+        items = items[: max(1, n_candidates)]
         timings.post_ms = (time.perf_counter() - t1) * 1000
         timings.total_ms = (time.monotonic() - started) * 1000
         finish = candidates[0].finish_reason if candidates else ""
@@ -208,6 +257,7 @@ class Engine:
         n_candidates: int = 1,
         multiline: bool | None = None,
         max_lines: int | None = None,
+        explicit: bool = False,
     ) -> Completion:
         """An editor's request: supersedes the previous one for the same document `key`.
 
@@ -216,18 +266,22 @@ class Engine:
         """
         if not self.settings.enabled:
             return Completion(status="disabled")
+        if is_excluded(cursor.path):
+            # a secrets file (.env, id_rsa, …): its text is never sent to a model
+            return Completion(status="disabled", message="secrets files are not completed")
         started = time.monotonic()
         cancel = CancelToken()
         previous = self._latest.get(key)
         if previous is not None:
             previous.cancel("superseded")
         self._latest[key] = cancel
-        plain = multiline is None and max_lines is None and n_candidates == 1
+        plain = multiline is None and max_lines is None and n_candidates == 1 and not explicit
         if plain:
             cached = self.cache.lookup(key, cursor.prefix, cursor.suffix)
             if cached is not None:
                 self._latest.pop(key, None)
                 timings = RequestTimings(total_ms=(time.monotonic() - started) * 1000)
+                self._record(key, cursor, "cached", timings)
                 return Completion(cached, "cached", "", timings)
         if self.settings.debounceMs > 0:
             await asyncio.sleep(self.settings.debounceMs / 1000)
@@ -243,9 +297,12 @@ class Engine:
                 max_lines=max_lines,
                 n_candidates=n_candidates,
                 started=started,
+                explicit=explicit,
             ),
             cancel,
         )
+        # Recorded when the job ends, also when the editor cancelled the request meanwhile.
+        future.add_done_callback(lambda done: self._record_job(key, cursor, done))
         try:
             result = await asyncio.wrap_future(future)
         except asyncio.CancelledError:
@@ -269,6 +326,17 @@ class Engine:
         log.info("%s %s: %s", cursor.path.name, result.status, result.timings.line())
         return result
 
+    def _record(self, key: str, cursor: Cursor, status: str, timings: RequestTimings) -> None:
+        entry = {"key": key, "offset": cursor.offset, "length": len(cursor.text)}
+        entry.update(status=status, overhead_ms=timings.overhead_ms, **asdict(timings))
+        self.history.append(entry)
+
+    def _record_job(self, key: str, cursor: Cursor, done: Future[Completion]) -> None:
+        if done.cancelled() or done.exception() is not None:
+            return
+        result = done.result()
+        self._record(key, cursor, result.status, result.timings)
+
     def complete_blocking(self, cursor: Cursor, *, multiline: bool | None = None) -> Completion:
         """For the CLI: one request, waited for."""
         cancel = CancelToken()
@@ -285,14 +353,8 @@ class Engine:
             token.cancel("shutdown")
 
 
-def _postprocess_all(candidates: list[Candidate], post: PostContext) -> list[str]:
-    """Post-processed, de-duplicated texts, best first (by length-normalised likelihood)."""
-    ranked = sorted(
-        candidates,
-        key=lambda c: (
-            -(c.logprob / max(1, c.timings.generated_tokens)) if len(candidates) > 1 else 0
-        ),
-    )
+def _postprocess_all(ranked: list[Candidate], post: PostContext) -> list[str]:
+    """Post-processed, de-duplicated texts, in the strategy's rank order (lsp/strategies.py)."""
     items: list[str] = []
     for candidate in ranked:
         if candidate.finish_reason == "cancelled":

@@ -20,6 +20,7 @@ from repofill.models.types import Backend, ModelError
 from repofill.models.worker import ModelWorker
 from repofill.retrieval import Retriever
 
+from .cache import SuggestionCache
 from .engine import Engine
 from .settings import Settings
 
@@ -107,6 +108,9 @@ class Runtime:
         self.settings = old.merged(raw)
         if self._engine is None:
             return
+        if self.settings != old:
+            # Suggestions made under other settings (model, max lines, …) must not be served again.
+            self._engine.cache = SuggestionCache()
         if _model_key(old) != _model_key(self.settings):
             previous = self._engine.worker
             self._engine.cancel_all()
@@ -210,6 +214,17 @@ class Runtime:
             self.retriever.update_file(path, text)
         except Exception:
             log.exception("index update for %s failed", path)
+
+    def stats(self) -> dict[str, Any]:
+        """Recent requests with their timing breakdown (`repofill.stats`, used by benchmarks)."""
+        engine = self._engine
+        if engine is None:
+            return {"requests": [], "cacheHits": 0, "maxActiveJobs": 0}
+        return {
+            "requests": list(engine.history),  # one C-level copy under the GIL
+            "cacheHits": engine.cache.hits,
+            "maxActiveJobs": engine.worker.max_active_jobs,
+        }
 
     def status(self) -> dict[str, Any]:
         engine = self._engine

@@ -15,20 +15,33 @@ from repofill.retrieval import format_context
 from repofill.retrieval.languages import language_for
 from repofill.retrieval.types import Cursor
 
-from .engine import HOLE_MAX_LINES, Engine
-from .holes import find_hole
+from .engine import Engine
+from .fill_hole_protocol import (
+    FillCache,
+    candidates_command,
+    code_actions,
+    fill_command,
+    resolve,
+)
+from .lifecycle import LifecycleProtocol, watch_parent
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 NAME = "repofill"
 VERSION = "0.1.0"
-COMMANDS = ["repofill.fillHole", "repofill.showContext", "repofill.status"]
+COMMANDS = [
+    "repofill.fillHole",
+    "repofill.fillHoleCandidates",
+    "repofill.showContext",
+    "repofill.status",
+    "repofill.stats",
+]
 
 
 class RepoFillServer(LanguageServer):
     def __init__(self, runtime: Runtime) -> None:
-        super().__init__(NAME, VERSION)
+        super().__init__(NAME, VERSION, protocol_cls=LifecycleProtocol)
         self.runtime = runtime
         self.state = "starting"
         self.state_message = ""
@@ -36,6 +49,7 @@ class RepoFillServer(LanguageServer):
         # LSP: no notifications of ours before the client's `initialized`.
         self.client_initialized = False
         self.shown_errors: set[str] = set()
+        self.fills = FillCache()
 
     @property
     def engine(self) -> Engine:
@@ -63,12 +77,14 @@ class RepoFillServer(LanguageServer):
 
     def cursor_at(self, uri: str, position: types.Position) -> Cursor:
         """The cursor for a document position; JSON-RPC InvalidParams when it does not exist."""
-        document = self.workspace.get_text_document(uri)
+        document = self.workspace.text_documents.get(uri)
+        if document is None:  # never read from disk: the client owns the text (LSP)
+            raise JsonRpcInvalidParams(f"{uri} is not open")
         text = document.source
         lines = document.lines
         line, character = position.line, position.character
         # After a final newline (or in an empty file) there is one more, empty line.
-        last_is_open = not lines or lines[-1].endswith("\n")
+        last_is_open = not lines or lines[-1].endswith(("\n", "\r"))
         n_lines = len(lines) + (1 if last_is_open else 0)
         if not 0 <= line < n_lines:
             raise JsonRpcInvalidParams(f"position {line}:{character} is outside {uri}")
@@ -91,6 +107,7 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         ls.runtime.settings = ls.runtime.settings.merged(params.initialization_options)
         ls.loop = asyncio.get_running_loop()
         ls.runtime.start(_workspace_root(params), on_state=ls.set_state)
+        watch_parent(params.process_id, ls.runtime.shutdown)
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: RepoFillServer, params: types.InitializedParams) -> None:
@@ -113,13 +130,15 @@ def create_server(runtime: Runtime) -> RepoFillServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: RepoFillServer, params: types.DidChangeTextDocumentParams) -> None:
-        uri = params.text_document.uri
-        ls.runtime.document_changed(uri, ls.workspace.get_text_document(uri).source)
+        document = ls.workspace.text_documents.get(params.text_document.uri)
+        if document is not None:
+            ls.runtime.document_changed(document.uri, document.source)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: RepoFillServer, params: types.DidSaveTextDocumentParams) -> None:
-        uri = params.text_document.uri
-        ls.runtime.document_changed(uri, ls.workspace.get_text_document(uri).source, now=True)
+        document = ls.workspace.text_documents.get(params.text_document.uri)
+        if document is not None:
+            ls.runtime.document_changed(document.uri, document.source, now=True)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: RepoFillServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -136,6 +155,7 @@ def create_server(runtime: Runtime) -> RepoFillServer:
     ) -> types.InlineCompletionList:
         uri = params.text_document.uri
         cursor = ls.cursor_at(uri, params.position)
+        version = ls.workspace.get_text_document(uri).version
         settings = ls.runtime.settings
         if not settings.language_enabled(_lsp_language(ls, uri)):
             return types.InlineCompletionList(items=[])
@@ -144,11 +164,14 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         if ls.runtime.state == "ready":
             ls.set_state("working")
         try:
-            result = await ls.engine.complete(uri, cursor, n_candidates=n)
+            result = await ls.engine.complete(uri, cursor, n_candidates=n, explicit=invoked)
         finally:
             ls.set_state(ls.runtime.state, ls.runtime.state_message)
         if result.status == "error":
             _show_error(ls, result.message)
+        if _version(ls, uri) != version:
+            # the document changed while the model worked: the suggestion is for stale text
+            return types.InlineCompletionList(items=[])
         position = params.position
         items = [
             types.InlineCompletionItem(
@@ -160,61 +183,24 @@ def create_server(runtime: Runtime) -> RepoFillServer:
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.RefactorRewrite]),
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.RefactorRewrite], resolve_provider=True
+        ),
     )
     def code_action(ls: RepoFillServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        uri = params.text_document.uri
-        document = ls.workspace.get_text_document(uri)
-        start = document.offset_at_position(params.range.start)
-        end = document.offset_at_position(params.range.end)
-        if find_hole(document.source, start, end) is None:
-            return []
-        argument = {"uri": uri, "range": _range_json(params.range)}
-        return [
-            types.CodeAction(
-                title="Fill this hole",
-                kind=types.CodeActionKind.RefactorRewrite,
-                command=types.Command(
-                    title="Fill this hole", command="repofill.fillHole", arguments=[argument]
-                ),
-            )
-        ]
+        return code_actions(ls, ls.fills, params)
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    async def code_action_resolve(ls: RepoFillServer, action: types.CodeAction) -> types.CodeAction:
+        return await resolve(ls, ls.fills, action)
 
     @server.command("repofill.fillHole")
     async def fill_hole(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
-        arg = _command_argument(args)
-        uri = arg.get("uri")
-        if not isinstance(uri, str):
-            raise JsonRpcInvalidParams("repofill.fillHole needs {uri, range | position}")
-        document = ls.workspace.get_text_document(uri)
-        start_pos, end_pos = _positions(arg)
-        start = ls.cursor_at(uri, start_pos)
-        end = ls.cursor_at(uri, end_pos)
-        hole = find_hole(start.text, start.offset, end.offset)
-        if hole is None:
-            return {"applied": False, "message": "no hole at the cursor", "text": ""}
-        without_hole = start.text[: hole.start] + start.text[hole.end :]
-        cursor = Cursor(without_hole, hole.start, start.path, start.language)
-        result = await ls.engine.complete(
-            f"{uri}#hole", cursor, multiline=True, max_lines=HOLE_MAX_LINES
-        )
-        if not result.items:
-            return {"applied": False, "message": result.message or "no suggestion", "text": ""}
-        hole_range = types.Range(
-            start=document.client_position_at_offset(hole.start),
-            end=document.client_position_at_offset(hole.end),
-        )
-        edit = types.WorkspaceEdit(
-            changes={uri: [types.TextEdit(range=hole_range, new_text=result.items[0])]}
-        )
-        response = await ls.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(edit=edit, label="Fill this hole")
-        )
-        return {
-            "applied": bool(response and response.applied),
-            "message": "",
-            "text": result.items[0],
-        }
+        return await fill_command(ls, ls.fills, _command_argument(args))
+
+    @server.command("repofill.fillHoleCandidates")
+    async def fill_hole_candidates(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
+        return await candidates_command(ls, ls.fills, _command_argument(args))
 
     @server.command("repofill.showContext")
     async def show_context(ls: RepoFillServer, *args: Any) -> dict[str, str]:
@@ -231,6 +217,10 @@ def create_server(runtime: Runtime) -> RepoFillServer:
     @server.command("repofill.status")
     def status(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
         return ls.runtime.status()
+
+    @server.command("repofill.stats")
+    def stats(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
+        return ls.runtime.stats()
 
     return server
 
@@ -264,11 +254,10 @@ def _positions(arg: dict[str, Any]) -> tuple[types.Position, types.Position]:
     return p, p
 
 
-def _range_json(r: types.Range) -> dict[str, Any]:
-    return {
-        "start": {"line": r.start.line, "character": r.start.character},
-        "end": {"line": r.end.line, "character": r.end.character},
-    }
+def _version(ls: RepoFillServer, uri: str) -> int | None:
+    """The document's current version; None once it is closed."""
+    document = ls.workspace.text_documents.get(uri)
+    return document.version if document is not None else None
 
 
 def _lsp_language(ls: RepoFillServer, uri: str) -> str:

@@ -24,6 +24,8 @@ class Settings:
     languages: tuple[str, ...] = field(default=())
     contextBudget: int = 512
     candidates: int = 1
+    strategy: str = "auto"
+    """`auto`, `greedy`, `rerank` or `fim` (lsp/strategies.py)."""
     debounceMs: int = 20
     backend: str = "local"
     """`local` (llama.cpp in-process), `llama-server` or `openai` (remote, models/remote.py)."""
@@ -36,6 +38,11 @@ class Settings:
     """-1: every layer when llama.cpp can offload; 0: CPU only; N: the first N layers."""
     flashAttn: bool = False
     kvCacheType: str = "f16"
+    holeCandidates: int = 4
+    """Fill this hole: candidates generated per request (the first greedy, the rest sampled)."""
+    verify: bool = False
+    """Fill this hole: run the tests that exercise the function against each candidate."""
+    verifyTimeoutMs: int = 10_000
 
     def merged(self, raw: Any) -> Settings:
         """A copy with the valid keys of `raw` applied; unknown keys and bad values are logged."""
@@ -60,6 +67,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "multiline": ("auto", "always", "never"),
     "backend": ("local", "llama-server", "openai"),
     "kvCacheType": ("f16", "q8_0", "q4_0"),
+    "strategy": ("auto", "greedy", "rerank", "fim"),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -64,6 +65,49 @@ def discover(root: Path, wanted: Wanted | None = None) -> list[str]:
         out.append(rel)
     out.sort()
     return out
+
+
+def may_read(root: Path, rel: str) -> bool:
+    """Whether `discover` would list `rel`, for a file found later (created, opened, saved).
+
+    Not excluded, not in a skipped folder, and not ignored: by git in a work tree
+    (`git check-ignore`; tracked files are never ignored), else by the `.gitignore` files on
+    the way down from `root`.
+    """
+    parts = rel.split("/")
+    if is_excluded(rel) or any(part in _SKIP_DIRS for part in parts[:-1]):
+        return False
+    root = root.resolve()
+    ignored = _git_ignored(root, rel)
+    if ignored is None:
+        ignores = IgnoreStack().child(root, "")
+        folder, folder_rel = root, ""
+        for part in parts[:-1]:
+            folder_rel = f"{folder_rel}/{part}" if folder_rel else part
+            if ignores.ignored(folder_rel, True):
+                return False
+            folder = folder / part
+            ignores = ignores.child(folder, folder_rel)
+        ignored = ignores.ignored(rel, False)
+    return not ignored
+
+
+def _git_ignored(root: Path, rel: str) -> bool | None:
+    """git's verdict on one path; None when `root` is not in a git work tree or git fails."""
+    if not any((folder / ".git").exists() for folder in (root, *root.parents)):
+        return None
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "check-ignore", "-q", "--", rel],
+            capture_output=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.debug("git check-ignore unavailable for %s: %s", root, exc)
+        return None
+    if done.returncode in (0, 1):  # 0: ignored, 1: not ignored, 128: an error
+        return done.returncode == 0
+    return None
 
 
 def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str | None:

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .cache import ParseCache, default_cache_dir, digest
-from .discovery import discover, read_text
-from .exclusion import is_excluded
+from .discovery import discover, may_read, read_text
+from .exclusion import MAX_FILE_BYTES, is_excluded
 from .index import RepoIndex
 from .languages import language_for_path
 from .model import FileEntry, Parsed
@@ -46,6 +46,7 @@ class Retriever:
         self._scratch: tuple[str, str, FileEntry] | None = None  # (path, digest, entry)
         self.last_build_s = 0.0
         self.cache_hits = 0
+        self._allowed: dict[str, bool] = {}  # may_read verdicts for files found after the build
 
     @property
     def file_count(self) -> int:
@@ -112,12 +113,20 @@ class Retriever:
         rel = self._rel(path)
         if rel is None or is_excluded(rel) or not self._wanted(rel):
             return
+        if rel not in self.index.entries and not self._may_read(rel):
+            return  # git-ignored (or in a skipped folder): never indexed, even when opened
         if text is None:
             text = read_text(self.root / rel)
             if text is None:
                 self.index.remove(rel)
                 return
         self.index.put(rel, text)
+
+    def _may_read(self, rel: str) -> bool:
+        allowed = self._allowed.get(rel)
+        if allowed is None:
+            allowed = self._allowed[rel] = may_read(self.root, rel)
+        return allowed
 
     def remove_file(self, path: Path) -> None:
         rel = self._rel(path)
@@ -143,6 +152,8 @@ class Retriever:
             # a large file: reuse its indexed structure (at most one debounce interval old)
             # rather than re-parse it on every keystroke
             parsed = entry.parsed
+        elif len(cursor.text) > MAX_FILE_BYTES:
+            parsed = Parsed(language=cursor.language)  # minified or generated: not worth parsing
         else:
             parsed = RepoIndex.parse(rel, cursor.text) or Parsed(language=cursor.language)
         entry = FileEntry.of(rel, d, cursor.text, parsed)

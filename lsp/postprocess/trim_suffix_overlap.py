@@ -20,7 +20,8 @@ def trim_suffix_overlap(candidate: str, ctx: PostContext) -> str | None:
     if not rest.strip():
         return candidate
     text = candidate.rstrip(" \t")
-    for k in range(len(rest), 0, -1):
+    # an overlap longer than the candidate cannot match: bounded even on a 10 MB minified line
+    for k in range(min(len(rest), len(text)), 0, -1):
         head = rest[:k]
         if k < len(rest) and not set(head) <= _AUTO_CLOSED:
             continue

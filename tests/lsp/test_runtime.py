@@ -31,3 +31,23 @@ def test_gpu_settings_become_llama_options() -> None:
     )
     assert (options.n_gpu_layers, options.flash_attn, options.kv_cache_type) == (12, True, "q8_0")
     assert llama_options(Settings().merged({"kvCacheType": "fp4"})).kv_cache_type == "f16"
+
+
+def test_changed_settings_drop_cached_suggestions(tmp_path: Path) -> None:
+    from repofill.lsp.runtime import Runtime
+
+    runtime = Runtime(index=False, factory=lambda settings: lambda: _NoModel())
+    runtime.start(None)
+    engine = runtime.engine
+    engine.cache.store("a.py", "x = ", "\n", ["1\n2"])
+    runtime.apply_settings({"maxLines": 1})
+    assert runtime.engine.cache.lookup("a.py", "x = ", "\n") is None
+    runtime.engine.cache.store("a.py", "x = ", "\n", ["1"])
+    runtime.apply_settings({"maxLines": 1})  # no change: the cache stays
+    assert runtime.engine.cache.lookup("a.py", "x = ", "\n") == ["1"]
+    runtime.shutdown()
+
+
+class _NoModel:
+    def __init__(self) -> None:
+        raise ModelError("no model in this test")

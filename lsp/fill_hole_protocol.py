@@ -1,0 +1,330 @@
+"""Fill this hole over LSP: code actions, `codeAction/resolve`, commands, progress, cancel.
+
+The server's handlers call these functions; the feature itself is fill_hole.py. The last result
+per document is kept so the other candidates are offered as further code actions and listed by
+`repofill.fillHoleCandidates` without asking the model again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.uris import to_fs_path
+from repofill.models.types import CancelToken
+from repofill.retrieval.exclusion import is_excluded
+from repofill.retrieval.languages import language_for
+
+from .fill_hole import FillOptions, FillResult, FillTarget, fill
+from .holes import Hole, find_hole
+
+if TYPE_CHECKING:
+    from .server import RepoFillServer
+
+log = logging.getLogger(__name__)
+
+TITLE = "Fill this hole"
+MAX_ALTERNATIVES = 3
+_tokens = itertools.count(1)
+
+
+@dataclass
+class _Entry:
+    version: int | None
+    text: str
+    hole: Hole
+    result: FillResult
+
+
+class FillCache:
+    """The last fill per document, valid while the document text is unchanged."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+
+    def store(self, uri: str, version: int | None, text: str, result: FillResult) -> None:
+        if result.hole is not None and result.candidates:
+            self._entries[uri] = _Entry(version, text, result.hole, result)
+
+    def lookup(self, uri: str, text: str, hole: Hole) -> FillResult | None:
+        entry = self._entries.get(uri)
+        if entry is None or entry.text != text or entry.hole != hole:
+            return None
+        return entry.result
+
+
+# -- code actions -------------------------------------------------------------------------------
+
+
+def code_actions(
+    ls: RepoFillServer, cache: FillCache, params: types.CodeActionParams
+) -> list[types.CodeAction]:
+    uri = params.text_document.uri
+    document = ls.workspace.get_text_document(uri)
+    start = document.offset_at_position(params.range.start)
+    end = document.offset_at_position(params.range.end)
+    hole = find_hole(document.source, start, end, _language(ls, uri))
+    if hole is None:
+        return []
+    argument = {"uri": uri, "range": _range_json(params.range)}
+    if _client_resolves_edits(ls):
+        action = types.CodeAction(
+            title=TITLE, kind=types.CodeActionKind.RefactorRewrite, data=argument
+        )
+    else:
+        action = types.CodeAction(
+            title=TITLE,
+            kind=types.CodeActionKind.RefactorRewrite,
+            command=types.Command(title=TITLE, command="repofill.fillHole", arguments=[argument]),
+        )
+    actions = [action]
+    cached = cache.lookup(uri, document.source, hole)
+    if cached is not None:
+        for i, candidate in enumerate(cached.candidates[1 : 1 + MAX_ALTERNATIVES], start=2):
+            first_line = candidate.text.strip().splitlines()[0][:60]
+            actions.append(
+                types.CodeAction(
+                    title=f"{TITLE}: candidate {i} of {len(cached.candidates)} ({first_line})",
+                    kind=types.CodeActionKind.RefactorRewrite,
+                    edit=_edit(ls, uri, hole, candidate.text),
+                )
+            )
+    return actions
+
+
+async def resolve(
+    ls: RepoFillServer, cache: FillCache, action: types.CodeAction
+) -> types.CodeAction:
+    """Generate, check and rank; the best candidate becomes the action's edit."""
+    data = action.data
+    if not isinstance(data, dict) or not isinstance(data.get("uri"), str):
+        return action
+    uri = data["uri"]
+    target = _target(ls, uri, *_positions(data))
+    version = ls.workspace.get_text_document(uri).version
+    result = await _run(ls, uri, target, None)
+    cache.store(uri, version, target.text, result)
+    if result.best is None or result.hole is None:
+        _tell(ls, result)
+        return action
+    action.edit = _edit(ls, uri, result.hole, result.best.text)
+    return action
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+async def fill_command(ls: RepoFillServer, cache: FillCache, arg: dict[str, Any]) -> dict[str, Any]:
+    """`repofill.fillHole`: fill, then `workspace/applyEdit`; `index` picks a cached candidate."""
+    uri = _uri(arg, "repofill.fillHole")
+    start, end = _positions(arg)
+    target = _target(ls, uri, start, end)
+    version = ls.workspace.get_text_document(uri).version
+    index = arg.get("index", 0)
+    result = None
+    if isinstance(index, int) and index > 0:
+        hole = find_hole(target.text, target.start, target.end, target.language)
+        result = cache.lookup(uri, target.text, hole) if hole is not None else None
+    if result is None:
+        index = 0
+        result = await _run(ls, uri, target, arg.get("workDoneToken"))
+        cache.store(uri, version, target.text, result)
+    if result.hole is None or not 0 <= index < len(result.candidates):
+        return {"applied": False, "message": result.message or "no suggestion", "text": ""}
+    text = result.candidates[index].text
+    response = await ls.workspace_apply_edit_async(
+        types.ApplyWorkspaceEditParams(edit=_edit(ls, uri, result.hole, text), label=TITLE)
+    )
+    return {
+        "applied": bool(response and response.applied),
+        "message": result.message,
+        "text": text,
+        "candidates": len(result.candidates),
+    }
+
+
+async def candidates_command(
+    ls: RepoFillServer, cache: FillCache, arg: dict[str, Any]
+) -> dict[str, Any]:
+    """`repofill.fillHoleCandidates`: every valid candidate with its edit; applies nothing."""
+    uri = _uri(arg, "repofill.fillHoleCandidates")
+    target = _target(ls, uri, *_positions(arg))
+    hole = find_hole(target.text, target.start, target.end, target.language)
+    result = cache.lookup(uri, target.text, hole) if hole is not None else None
+    if result is None:
+        result = await _run(ls, uri, target, arg.get("workDoneToken"))
+        cache.store(uri, ls.workspace.get_text_document(uri).version, target.text, result)
+    items = []
+    if result.hole is not None:
+        converter = ls.protocol._converter
+        for candidate in result.candidates:
+            items.append(
+                {
+                    "text": candidate.text,
+                    "score": round(candidate.score, 4),
+                    "ended": candidate.ended,
+                    "verdict": candidate.verdict,
+                    "edit": converter.unstructure(_edit(ls, uri, result.hole, candidate.text)),
+                }
+            )
+    return {"status": result.status, "message": result.message, "candidates": items}
+
+
+# -- running with progress and cancellation -----------------------------------------------------
+
+
+async def _run(ls: RepoFillServer, uri: str, target: FillTarget, token: Any) -> FillResult:
+    if is_excluded(target.path):
+        return FillResult("excluded", "this file is never sent to a model (secrets)")
+    version = _version(ls, uri)
+    settings = ls.runtime.settings
+    options = FillOptions(
+        candidates=max(1, settings.holeCandidates),
+        verify=settings.verify,
+        verify_timeout_s=max(0.1, settings.verifyTimeoutMs / 1000),
+        max_tokens=max(1, settings.maxTokens) * 4,
+    )
+    cancel = CancelToken()
+    progress = await _Progress.open(ls, token, cancel)
+    if ls.runtime.state == "ready":
+        ls.set_state("working")
+    try:
+        result = await fill(ls.engine, target, options, cancel=cancel, progress=progress)
+    except asyncio.CancelledError:
+        cancel.cancel("cancelled")
+        progress.end("cancelled")
+        raise
+    finally:
+        ls.set_state(ls.runtime.state, ls.runtime.state_message)
+    if _version(ls, uri) != version:
+        result = FillResult("stale", "the document changed while filling; nothing was changed")
+    progress.end(result.message or f"{len(result.candidates)} candidate(s)")
+    return result
+
+
+def _version(ls: RepoFillServer, uri: str) -> int | None:
+    document = ls.workspace.text_documents.get(uri)
+    return document.version if document is not None else None
+
+
+class _Progress:
+    """`$/progress` for one fill; cancelling it from the editor cancels the fill."""
+
+    def __init__(self, ls: RepoFillServer, token: Any, cancel: CancelToken) -> None:
+        self.ls = ls
+        self.token = token
+        self.cancel = cancel
+        self.open_ = False
+
+    @classmethod
+    async def open(cls, ls: RepoFillServer, token: Any, cancel: CancelToken) -> _Progress:
+        progress = cls(ls, token, cancel)
+        try:
+            if token is None:
+                window = ls.client_capabilities.window
+                if window is None or not window.work_done_progress:
+                    return progress
+                progress.token = f"repofill-fill-{next(_tokens)}"
+                await ls.work_done_progress.create_async(progress.token)
+            ls.work_done_progress.begin(
+                progress.token,
+                types.WorkDoneProgressBegin(title=f"RepoFill: {TITLE}", cancellable=True),
+            )
+            progress.open_ = True
+            future = ls.work_done_progress.tokens.get(progress.token)
+            if future is not None:
+
+                def on_done(done: Any) -> None:
+                    if done.cancelled():  # the user cancelled the progress in the editor
+                        cancel.cancel("cancelled")
+
+                future.add_done_callback(on_done)
+        except Exception:  # progress is informational
+            log.debug("progress unavailable", exc_info=True)
+        return progress
+
+    def __call__(self, message: str, percentage: int) -> None:
+        if self.open_:
+            self.ls.work_done_progress.report(
+                self.token, types.WorkDoneProgressReport(message=message, percentage=percentage)
+            )
+
+    def end(self, message: str) -> None:
+        if self.open_:
+            self.open_ = False
+            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+            self.ls.work_done_progress.tokens.pop(self.token, None)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _tell(ls: RepoFillServer, result: FillResult) -> None:
+    if result.status == "cancelled":
+        return
+    kind = types.MessageType.Error if result.status == "error" else types.MessageType.Info
+    message = f"RepoFill: {result.message}"
+    ls.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+
+def _client_resolves_edits(ls: RepoFillServer) -> bool:
+    doc = ls.client_capabilities.text_document
+    action = doc.code_action if doc is not None else None
+    support = action.resolve_support if action is not None else None
+    return support is not None and "edit" in support.properties
+
+
+def _target(ls: RepoFillServer, uri: str, start: types.Position, end: types.Position) -> FillTarget:
+    a, b = ls.cursor_at(uri, start), ls.cursor_at(uri, end)
+    root = ls.runtime.retriever.root if ls.runtime.retriever is not None else None
+    return FillTarget(a.text, a.path, a.language, a.offset, b.offset, root)
+
+
+def _edit(ls: RepoFillServer, uri: str, hole: Hole, text: str) -> types.WorkspaceEdit:
+    document = ls.workspace.get_text_document(uri)
+    hole_range = types.Range(
+        start=document.client_position_at_offset(hole.start),
+        end=document.client_position_at_offset(hole.end),
+    )
+    return types.WorkspaceEdit(changes={uri: [types.TextEdit(range=hole_range, new_text=text)]})
+
+
+def _language(ls: RepoFillServer, uri: str) -> str:
+    document = ls.workspace.get_text_document(uri)
+    return language_for(Path(to_fs_path(uri) or uri), document.language_id)
+
+
+def _uri(arg: dict[str, Any], command: str) -> str:
+    uri = arg.get("uri")
+    if not isinstance(uri, str):
+        raise JsonRpcInvalidParams(f"{command} needs {{uri, range | position}}")
+    return uri
+
+
+def _positions(arg: dict[str, Any]) -> tuple[types.Position, types.Position]:
+    def pos(value: Any) -> types.Position:
+        if (
+            isinstance(value, dict)
+            and isinstance(value.get("line"), int)
+            and isinstance(value.get("character"), int)
+        ):
+            return types.Position(line=value["line"], character=value["character"])
+        raise JsonRpcInvalidParams(f"not a position: {value!r}")
+
+    if isinstance(arg.get("range"), dict):
+        return pos(arg["range"].get("start")), pos(arg["range"].get("end"))
+    p = pos(arg.get("position"))
+    return p, p
+
+
+def _range_json(r: types.Range) -> dict[str, Any]:
+    return {
+        "start": {"line": r.start.line, "character": r.start.character},
+        "end": {"line": r.end.line, "character": r.end.character},
+    }

@@ -1,0 +1,195 @@
+"""Driving the VS Code workbench in Chromium like a person: keys, the palette, ghost text.
+
+Selectors were measured on VS Code 1.139.1 (../shared/VSCODE_E2E.md, "Selectors and keys").
+Ghost text is read from the DOM before it is accepted: the rest of the cursor line is
+`.ghost-text-decoration`, further lines are `.ghost-text` view lines; the DOM uses U+00A0
+for spaces.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+EDITOR = ".editor-instance .monaco-editor"
+QUICK_INPUT = ".quick-input-widget"
+NBSP = "\u00a0"
+# createStatusBarItem("repofill.status") in the extension "repofill.repofill".
+STATUS_ITEM_ID = "repofill.repofill.repofill.status"
+
+
+class Workbench:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def wait_loaded(self, timeout_s: float = 60) -> None:
+        self.page.locator(".monaco-workbench .part.statusbar").wait_for(timeout=timeout_s * 1000)
+
+    # --- status bar ---------------------------------------------------------------------
+
+    def status_item(self) -> Locator:
+        """RepoFill's status bar item (shown once the language client has started)."""
+        return self.page.locator(f'[id="{STATUS_ITEM_ID}"]')
+
+    def status_label(self) -> str:
+        """The item's accessible label: its text, then its tooltip (what a screen reader says)."""
+        return self.status_item().get_attribute("aria-label") or ""
+
+    def hover_status(self) -> str:
+        """Hovers the status item and returns the tooltip a person sees."""
+        self.page.mouse.move(0, 0)
+        self.status_item().hover()
+        hover = self.page.locator(".workbench-hover, .monaco-hover").filter(has_text="RepoFill")
+        hover.first.wait_for(timeout=10_000)
+        text = hover.first.inner_text()
+        self.page.mouse.move(0, 0)
+        return text
+
+    def wait_status(self, word: str, timeout_s: float = 120) -> str:
+        """Waits until the status item says `RepoFill: <word>` (ready, disabled, error)."""
+        self.status_item().wait_for(timeout=timeout_s * 1000)
+        deadline = time.monotonic() + timeout_s
+        label = ""
+        while time.monotonic() < deadline:
+            label = self.status_label()
+            if f"RepoFill: {word}" in label:
+                return label
+            time.sleep(0.25)
+        raise AssertionError(f"the status item never read {word!r}; it reads {label!r}")
+
+    # --- files and keys -----------------------------------------------------------------
+
+    def open_file(self, relative: str) -> None:
+        self.page.keyboard.press("Control+P")
+        box = self.page.locator(f"{QUICK_INPUT} input.input")
+        box.wait_for()
+        box.fill(relative)
+        name = Path(relative).name
+        self.page.locator(".quick-input-list .monaco-list-row").filter(
+            has_text=name
+        ).first.wait_for()
+        self.page.keyboard.press("Enter")
+        self.page.locator(".tab.active").filter(has_text=name).wait_for()
+        self.page.locator(QUICK_INPUT).wait_for(state="hidden")
+
+    def focus_editor(self) -> None:
+        self.page.locator(f"{EDITOR} .view-lines").first.click()
+
+    def go_to_line(self, line: int, column: int | None = None) -> None:
+        """Ctrl+G with `line[:column]` (1-based)."""
+        self.page.keyboard.press("Control+G")
+        box = self.page.locator(f"{QUICK_INPUT} input.input")
+        box.wait_for()
+        box.fill(f":{line}" + (f":{column}" if column is not None else ""))
+        self.page.keyboard.press("Enter")
+        self.page.locator(QUICK_INPUT).wait_for(state="hidden")
+
+    def go_to_end(self) -> None:
+        self.focus_editor()
+        self.page.keyboard.press("Control+End")
+
+    def type(self, text: str) -> None:
+        self.page.keyboard.type(text, delay=30)
+
+    def save(self, path: Path, timeout_s: float = 15) -> str:
+        """Ctrl+S and waits until the file on disk changed; returns its text."""
+        before = path.stat().st_mtime_ns
+        self.page.keyboard.press("Control+S")
+        deadline = time.monotonic() + timeout_s
+        while path.stat().st_mtime_ns == before:
+            assert time.monotonic() < deadline, f"{path.name} was not saved"
+            time.sleep(0.1)
+        time.sleep(0.2)  # let the write finish
+        return path.read_text()
+
+    # --- commands -----------------------------------------------------------------------
+
+    def run_command(self, title: str) -> None:
+        """F1, the command's title, a click on its row: the command palette."""
+        self.page.keyboard.press("F1")
+        box = self.page.locator(f"{QUICK_INPUT} input.input")
+        box.wait_for()
+        box.fill(f">{title}")
+        row = self.page.locator(".quick-input-list .monaco-list-row").filter(has_text=title)
+        row.first.click()
+        self.page.locator(QUICK_INPUT).wait_for(state="hidden")
+
+    def edit_user_settings(self, settings: dict[str, Any], settings_file: Path) -> None:
+        """Opens the user settings.json (VS Code 1.139 shows it in a modal editor), replaces
+        its text, saves it and closes it."""
+        first_key = next(iter(settings))
+        self.run_command("Preferences: Open User Settings (JSON)")
+        view = self.page.locator(".monaco-editor .view-lines").filter(has_text=first_key)
+        view.first.wait_for()
+        view.first.click()
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.press("Delete")  # typing "{" over a selection would surround it
+        # One line: typed newlines would be auto-indented.
+        self.page.keyboard.insert_text(json.dumps(settings))
+        self.page.keyboard.press("Control+S")
+        deadline = time.monotonic() + 15
+        while json.loads(settings_file.read_text()) != settings:
+            assert time.monotonic() < deadline, "settings.json was not saved"
+            time.sleep(0.1)
+        self.page.keyboard.press("Control+W")
+        view.first.wait_for(state="detached")
+
+    def code_action(self, title: str, timeout_s: float = 30) -> None:
+        """Ctrl+. and a click on the action called `title`."""
+        self.page.keyboard.press("Control+.")
+        row = self.page.locator(".action-widget .monaco-list-row").filter(has_text=title)
+        row.first.wait_for(timeout=timeout_s * 1000)
+        row.first.click()
+
+    # --- ghost text ---------------------------------------------------------------------
+
+    def ghost(self) -> Locator:
+        return self.page.locator(f"{EDITOR} .ghost-text-decoration, {EDITOR} .ghost-text")
+
+    def wait_ghost(self, timeout_s: float = 60) -> str:
+        """Waits for ghost text and returns it as it would be inserted (lines joined by \\n)."""
+        self.ghost().first.wait_for(timeout=timeout_s * 1000)
+        time.sleep(0.3)  # a multi-line suggestion renders its lines in one frame; settle
+        return self.ghost_text()
+
+    def ghost_text(self) -> str:
+        page = self.page
+        first = page.locator(f"{EDITOR} .ghost-text-decoration")
+        head = "".join(first.nth(i).inner_text() for i in range(first.count()))
+        more = page.locator(f"{EDITOR} .ghost-text .view-line")
+        lines = [more.nth(i).inner_text() for i in range(more.count())]
+        text = "\n".join([head, *lines]) if lines else head
+        return text.replace(NBSP, " ")
+
+    def no_ghost_for(self, seconds: float) -> bool:
+        """True when no ghost text shows at any point during `seconds`."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.ghost().count() > 0:
+                return False
+            time.sleep(0.1)
+        return True
+
+    def screenshot_editor(self, path: Path, height: float = 330) -> None:
+        """A PNG of the editor's tab and its first lines (the fixture files are short)."""
+        tabs = self.page.locator(".tabs-container").first.bounding_box()
+        box = self.page.locator(EDITOR).first.bounding_box()
+        assert box is not None
+        # Park the mouse on empty editor space, so no hover or tooltip covers the text.
+        self.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] - 40)
+        time.sleep(1.0)
+        top = tabs["y"] if tabs is not None else box["y"]
+        bottom = min(box["y"] + box["height"], top + height)
+        clip = {
+            "x": box["x"],
+            "y": top,
+            "width": min(box["width"] - 120, 820),
+            "height": bottom - top,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(path), clip=clip)  # type: ignore[arg-type]
