@@ -21,6 +21,7 @@ from repofill.models.types import CancelToken
 from repofill.retrieval.exclusion import is_excluded
 from repofill.retrieval.languages import language_for
 
+from .command_args import positions
 from .fill_hole import FillOptions, FillResult, FillTarget, fill
 from .holes import Hole, find_hole
 
@@ -106,7 +107,7 @@ async def resolve(
     if not isinstance(data, dict) or not isinstance(data.get("uri"), str):
         return action
     uri = data["uri"]
-    target = _target(ls, uri, *_positions(data))
+    target = _target(ls, uri, *positions(data))
     version = ls.workspace.get_text_document(uri).version
     result = await _run(ls, uri, target, None)
     cache.store(uri, version, target.text, result)
@@ -123,7 +124,7 @@ async def resolve(
 async def fill_command(ls: RepoFillServer, cache: FillCache, arg: dict[str, Any]) -> dict[str, Any]:
     """`repofill.fillHole`: fill, then `workspace/applyEdit`; `index` picks a cached candidate."""
     uri = _uri(arg, "repofill.fillHole")
-    start, end = _positions(arg)
+    start, end = positions(arg)
     target = _target(ls, uri, start, end)
     version = ls.workspace.get_text_document(uri).version
     index = arg.get("index", 0)
@@ -154,7 +155,7 @@ async def candidates_command(
 ) -> dict[str, Any]:
     """`repofill.fillHoleCandidates`: every valid candidate with its edit; applies nothing."""
     uri = _uri(arg, "repofill.fillHoleCandidates")
-    target = _target(ls, uri, *_positions(arg))
+    target = _target(ls, uri, *positions(arg))
     hole = find_hole(target.text, target.start, target.end, target.language)
     result = cache.lookup(uri, target.text, hole) if hole is not None else None
     if result is None:
@@ -305,22 +306,6 @@ def _uri(arg: dict[str, Any], command: str) -> str:
     if not isinstance(uri, str):
         raise JsonRpcInvalidParams(f"{command} needs {{uri, range | position}}")
     return uri
-
-
-def _positions(arg: dict[str, Any]) -> tuple[types.Position, types.Position]:
-    def pos(value: Any) -> types.Position:
-        if (
-            isinstance(value, dict)
-            and isinstance(value.get("line"), int)
-            and isinstance(value.get("character"), int)
-        ):
-            return types.Position(line=value["line"], character=value["character"])
-        raise JsonRpcInvalidParams(f"not a position: {value!r}")
-
-    if isinstance(arg.get("range"), dict):
-        return pos(arg["range"].get("start")), pos(arg["range"].get("end"))
-    p = pos(arg.get("position"))
-    return p, p
 
 
 def _range_json(r: types.Range) -> dict[str, Any]:

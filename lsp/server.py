@@ -15,6 +15,7 @@ from repofill.retrieval import format_context
 from repofill.retrieval.languages import language_for
 from repofill.retrieval.types import Cursor
 
+from .command_args import command_argument, positions
 from .engine import Engine
 from .fill_hole_protocol import (
     FillCache,
@@ -196,19 +197,19 @@ def create_server(runtime: Runtime) -> RepoFillServer:
 
     @server.command("repofill.fillHole")
     async def fill_hole(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
-        return await fill_command(ls, ls.fills, _command_argument(args))
+        return await fill_command(ls, ls.fills, command_argument(args))
 
     @server.command("repofill.fillHoleCandidates")
     async def fill_hole_candidates(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
-        return await candidates_command(ls, ls.fills, _command_argument(args))
+        return await candidates_command(ls, ls.fills, command_argument(args))
 
     @server.command("repofill.showContext")
     async def show_context(ls: RepoFillServer, *args: Any) -> dict[str, str]:
-        arg = _command_argument(args)
+        arg = command_argument(args)
         uri = arg.get("uri")
         if not isinstance(uri, str):
             raise JsonRpcInvalidParams("repofill.showContext needs {uri, position}")
-        start, _ = _positions(arg)
+        start, _ = positions(arg)
         cursor = ls.cursor_at(uri, start)
         future = ls.engine.worker.submit(lambda backend: ls.engine.select_context(cursor, backend))
         context = await asyncio.wrap_future(future)
@@ -223,35 +224,6 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         return ls.runtime.stats()
 
     return server
-
-
-def _command_argument(args: tuple[Any, ...]) -> dict[str, Any]:
-    # pygls passes the `arguments` list either spread or as one list, depending on the client.
-    flat: list[Any] = []
-    for a in args:
-        flat.extend(a if isinstance(a, list) else [a])
-    for a in flat:
-        if isinstance(a, dict):
-            return a
-        if hasattr(a, "__dict__"):
-            return dict(vars(a))
-    raise JsonRpcInvalidParams("expected one object argument")
-
-
-def _positions(arg: dict[str, Any]) -> tuple[types.Position, types.Position]:
-    def pos(value: Any) -> types.Position:
-        if (
-            isinstance(value, dict)
-            and isinstance(value.get("line"), int)
-            and isinstance(value.get("character"), int)
-        ):
-            return types.Position(line=value["line"], character=value["character"])
-        raise JsonRpcInvalidParams(f"not a position: {value!r}")
-
-    if isinstance(arg.get("range"), dict):
-        return pos(arg["range"].get("start")), pos(arg["range"].get("end"))
-    p = pos(arg.get("position"))
-    return p, p
 
 
 def _version(ls: RepoFillServer, uri: str) -> int | None:
