@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -121,8 +122,17 @@ async def resolve(
 # -- commands -----------------------------------------------------------------------------------
 
 
-async def fill_command(ls: RepoFillServer, cache: FillCache, arg: dict[str, Any]) -> dict[str, Any]:
-    """`repofill.fillHole`: fill, then `workspace/applyEdit`; `index` picks a cached candidate."""
+async def fill_command(
+    ls: RepoFillServer,
+    cache: FillCache,
+    arg: dict[str, Any],
+    request_alive: Callable[[], bool] = lambda: True,
+) -> dict[str, Any]:
+    """`repofill.fillHole`: fill, then `workspace/applyEdit`; `index` picks a cached candidate.
+
+    `request_alive` says whether the client still wants the answer: pygls answers a cancelled
+    `workspace/executeCommand` at once but does not stop the command, so no edit may go out after.
+    """
     uri = _uri(arg, "repofill.fillHole")
     start, end = positions(arg)
     target = _target(ls, uri, start, end)
@@ -139,6 +149,8 @@ async def fill_command(ls: RepoFillServer, cache: FillCache, arg: dict[str, Any]
     if result.hole is None or not 0 <= index < len(result.candidates):
         return {"applied": False, "message": result.message or "no suggestion", "text": ""}
     text = result.candidates[index].text
+    if not request_alive():
+        return {"applied": False, "message": "cancelled", "text": ""}
     response = await ls.workspace_apply_edit_async(
         types.ApplyWorkspaceEditParams(edit=_edit(ls, uri, result.hole, text), label=TITLE)
     )

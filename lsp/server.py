@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -197,7 +198,9 @@ def create_server(runtime: Runtime) -> RepoFillServer:
 
     @server.command("repofill.fillHole")
     async def fill_hole(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
-        return await fill_command(ls, ls.fills, command_argument(args))
+        return await fill_command(
+            ls, ls.fills, command_argument(args), request_alive(ls, ls.protocol.msg_id)
+        )
 
     @server.command("repofill.fillHoleCandidates")
     async def fill_hole_candidates(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
@@ -224,6 +227,11 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         return ls.runtime.stats()
 
     return server
+
+
+def request_alive(ls: RepoFillServer, msg_id: Any) -> Callable[[], bool]:
+    """Whether the request `msg_id` is still awaited: pygls drops it once `$/cancelRequest` came."""
+    return lambda: msg_id in ls.protocol._request_futures
 
 
 def _version(ls: RepoFillServer, uri: str) -> int | None:
