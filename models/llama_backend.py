@@ -57,11 +57,11 @@ class LlamaOptions:
     kv_cache_type: str = "f16"
     """KV-cache element type: `f16`, `q8_0` or `q4_0` (a quantized V cache needs flash_attn)."""
     reuse_kv: bool = True
+    """False evaluates every prompt from scratch (the naive baseline of `bench latency`)."""
     spm: bool = True
     """Suffix-prefix-middle order for families trained on it (StarCoder, CodeLlama): the prefix,
-    which changes on every keystroke, comes last, so the KV cache keeps the suffix (measured in
-    docs/latency.md: about 50x fewer tokens to evaluate per keystroke than PSM)."""
-    """False evaluates every prompt from scratch (the naive baseline of `bench latency`)."""
+    which changes on every keystroke, comes last, so the KV cache keeps the suffix (README,
+    "Ghost text at typing speed": about 50x fewer tokens to evaluate per keystroke than PSM)."""
 
 
 def physical_cores() -> int:

@@ -1,6 +1,6 @@
 --- RepoFill for Neovim: local, repository-aware ghost-text completion from `repofill serve`.
 ---
---- require("repofill").setup({ ... })   -- see README / docs/editors.md for the options
+--- require("repofill").setup({ ... })   -- see the README, "Editors", for the options
 local api = vim.api
 local compat = require('repofill.compat')
 local config = require('repofill.config')
@@ -88,7 +88,7 @@ local function on_lsp_attach(args)
   set_keymaps(args.buf)
 end
 
---- @param opts table? see docs/editors.md
+--- @param opts table? see the README, "Editors"
 function M.setup(opts)
   config.options = config.merge(opts)
   M._configured = true
