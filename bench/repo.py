@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
 
+from repofill.bench.charts import pyplot
 from repofill.lsp.engine import Engine
 from repofill.lsp.settings import Settings
 from repofill.models.llama_backend import LlamaBackend, LlamaOptions
@@ -236,15 +237,8 @@ def markdown(result: dict) -> str:
 
 
 def chart(result: dict, path: Path) -> bool:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print(
-            "matplotlib is not installed (pip install 'repofill[bench]'): no PNG", file=sys.stderr
-        )
+    plt = pyplot()
+    if plt is None:
         return False
     methods = result["methods"]
     shown = ("em", "es", "id_em", "id_f1")
