@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from repofill.bench.charts import pyplot
+from repofill.bench.infill import read_log
 from repofill.lsp.engine import Engine
 from repofill.lsp.settings import Settings
 from repofill.models.llama_backend import LlamaBackend, LlamaOptions
@@ -283,7 +284,7 @@ def run(args: argparse.Namespace) -> int:
         args.out.name + ".log.jsonl"
     )
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    previous = _read_log(log_path) if args.resume or args.report_only else []
+    previous = read_log(log_path) if args.resume or args.report_only else []
     if not (args.resume or args.report_only):
         log_path.write_text("")
     done = {r["key"] for r in previous}
@@ -331,18 +332,6 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0 if wins else 1
-
-
-def _read_log(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    rows = []
-    for line in path.read_text().splitlines():
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
