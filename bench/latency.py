@@ -418,6 +418,17 @@ def _consecutive_runs(keys: list[KeyResult]) -> list[dict[str, Any]]:
     return runs
 
 
+def _key_row(key: KeyResult, floor_ms: float) -> dict[str, float]:
+    """One sampled key: what the user waited and how the server spent it."""
+    entry = key.entry or {}
+    row = {"latency_ms": round(key.latency_ms, 1), "floor_ms": round(floor_ms, 1)}
+    for name in ("wait_ms", "prompt_ms", "generation_ms", "overhead_ms"):
+        row[name] = round(float(entry.get(name, 0.0)), 1)
+    for name in ("prompt_tokens", "reused_tokens", "generated_tokens"):
+        row[name] = int(entry.get(name, 0))
+    return row
+
+
 def _model_keys(keys: list[KeyResult]) -> list[KeyResult]:
     """Answered keys whose answer came from the model (not the cache)."""
     return [
@@ -528,6 +539,7 @@ def measure_model(model: Path, args: argparse.Namespace, workdir: Path) -> dict[
             "floor_ms": _p(floor),
             "repofill_ms_same_keys": _p(same),
             "ratio_p50": round(repofill_p50 / percentile(floor, 0.5), 2) if floor else None,
+            "keys": [_key_row(k, f) for k, f in zip(sample, floor, strict=False)],
         },
         "naive": {
             "samples": len(naive),

@@ -120,6 +120,8 @@ class Engine:
         self.history: deque[dict[str, Any]] = deque(maxlen=HISTORY)
         """Recent requests' outcomes and timings, oldest first (appended from any thread)."""
         self._block_context: tuple[tuple[str, int, int], Context] | None = None
+        self._running: tuple[Path, int, CancelToken] | None = None
+        """The model job in progress: its file, line and cancel token."""
 
     # -- building a request -------------------------------------------------------------------
 
@@ -229,7 +231,11 @@ class Engine:
             started=time.monotonic(),
             plan=plan(chosen, items=n_candidates),
         )
-        candidates = backend.complete(request, cancel)
+        self._running = (cursor.path, cursor.line, cancel)
+        try:
+            candidates = backend.complete(request, cancel)
+        finally:
+            self._running = None
         timings.add_model(candidates)
         t1 = time.perf_counter()
         post = PostContext(
@@ -270,6 +276,7 @@ class Engine:
             # a secrets file (.env, id_rsa, …): its text is never sent to a model
             return Completion(status="disabled", message="secrets files are not completed")
         started = time.monotonic()
+        self._hand_over(cursor)
         cancel = CancelToken()
         previous = self._latest.get(key)
         if previous is not None:
@@ -348,7 +355,17 @@ class Engine:
     def context_blocking(self, cursor: Cursor) -> Context:
         return self.worker.submit(lambda backend: self.select_context(cursor, backend)).result()
 
+    def _hand_over(self, cursor: Cursor) -> None:
+        """Tell the running job whether the newest request is on its line (CancelToken)."""
+        running = self._running
+        if running is not None:
+            path, line, token = running
+            token.finish_line_start = path == cursor.path and line == cursor.line
+
     def cancel_all(self) -> None:
+        running = self._running
+        if running is not None:
+            running[2].finish_line_start = False
         for token in self._latest.values():
             token.cancel("shutdown")
 

@@ -237,6 +237,8 @@ class LlamaBackend:
             # The first candidate is greedy when a temperature is set for the rest (InCoder rerank).
             temperature = request.temperature if index > 0 or request.n_candidates == 1 else 0.0
             candidate = self._generate(tokens, request, cancel, temperature, removed)
+            if candidate.finish_reason == "cancelled" and cancel.finish_line_start:
+                self._finish_line_start(tokens, request, prompt_prefix, cancel)
             if request.score_suffix and candidate.finish_reason not in ("cancelled", "deadline"):
                 scored = scored_suffix(request.suffix, request.score_lines)
                 candidate.suffix_logprob = self._score_continuation(
@@ -292,7 +294,32 @@ class LlamaBackend:
         ids = self.prompt_tokens(request, prefix)
         return bytes(self._llm.detokenize(ids, special=True)).decode("utf-8", "replace")
 
+    def line_start_tokens(self, tokens: list[int], request: InfillRequest, prefix: str) -> int:
+        """How many leading prompt tokens do not depend on the text of the cursor's line."""
+        line_start = self.prompt_tokens(request, prefix[: prefix.rfind("\n") + 1])
+        return next(
+            (i for i, (a, b) in enumerate(zip(tokens, line_start, strict=False)) if a != b),
+            min(len(tokens), len(line_start)),
+        )
+
     # -- evaluation ---------------------------------------------------------------------------
+
+    def _finish_line_start(
+        self, tokens: list[int], request: InfillRequest, prefix: str, cancel: CancelToken
+    ) -> None:
+        """Evaluate the rest of the prompt's line-start part after a cancel (see CancelToken).
+
+        The next request on the same line would evaluate exactly these tokens first, so doing it
+        now costs it nothing and uses the time the next request spends in its debounce.
+        """
+        stable = self.line_start_tokens(tokens, request, prefix)
+        done = self._llm.n_tokens
+        if done >= stable or list(self._llm.input_ids[:done]) != tokens[:done]:
+            return
+        for start in range(done, stable, _EVAL_CHUNK):
+            if not cancel.finish_line_start:  # withdrawn (shutdown, or the user moved away)
+                return
+            self._llm.eval(tokens[start : min(stable, start + _EVAL_CHUNK)])
 
     def _reuse_prefix(self, tokens: Sequence[int]) -> int:
         """Keep the KV cache for the longest common token prefix; returns how many were kept."""

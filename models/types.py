@@ -92,6 +92,10 @@ class CancelToken:
     def __init__(self) -> None:
         self._event = threading.Event()
         self.reason = ""
+        self.finish_line_start = False
+        """Set by the engine when the request that replaces this one is on the same line: a
+        prompt cut short still evaluates up to the start of the cursor's line, which the next
+        prompt shares (its KV cache is then ready instead of half-filled)."""
 
     def cancel(self, reason: str = "cancelled") -> None:
         self.reason = self.reason or reason

@@ -55,6 +55,11 @@ class Cursor:
     def suffix(self) -> str:
         return self.text[self.offset :]
 
+    @property
+    def line(self) -> int:
+        """The cursor's zero-based line number."""
+        return self.text.count("\n", 0, self.offset)
+
 
 @dataclass(frozen=True)
 class Snippet:

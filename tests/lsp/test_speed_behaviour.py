@@ -176,3 +176,38 @@ async def test_repository_context_stays_the_same_while_typing_in_one_block(
     assert contexts[0], "the test needs some repository context"
     assert all(c == contexts[0] for c in contexts[1:])
     assert retriever.selects == 2  # once per block of lines, not once per keystroke
+
+
+class RecordingBackend(ScriptedBackend):
+    """Remembers each job's cancel token so a test can read what the engine told it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tokens_seen: list[CancelToken] = []
+
+    def complete(self, request: InfillRequest, cancel: CancelToken) -> list[Candidate]:
+        self.tokens_seen.append(cancel)
+        return super().complete(request, cancel)
+
+
+async def _superseded_token(second: Cursor) -> CancelToken:
+    backend = RecordingBackend(tokens=100_000)
+    engine = make_engine(backend)
+    first = asyncio.create_task(engine.complete("doc", cursor_at_end(LINE + "x")))
+    assert await asyncio.to_thread(backend.started.wait, 5)
+    backend.tokens = 3
+    await asyncio.wait_for(engine.complete("doc", second), 5)
+    with contextlib.suppress(asyncio.CancelledError):
+        await first
+    engine.worker.close()
+    return backend.tokens_seen[0]
+
+
+async def test_a_job_replaced_by_a_key_on_its_line_is_told_to_finish_the_line_start() -> None:
+    token = await _superseded_token(cursor_at_end(LINE + "xy"))
+    assert token.cancelled and token.finish_line_start
+
+
+async def test_a_job_replaced_by_a_request_elsewhere_stops_at_once() -> None:
+    token = await _superseded_token(cursor_at_end(LINE + "x\n    y"))
+    assert token.cancelled and not token.finish_line_start

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from repofill.models.llama_backend import LlamaBackend, LlamaOptions, heal_prefix
-from repofill.models.types import InfillRequest
+from repofill.models.types import CancelToken, InfillRequest
 
 from tests.models.conftest import TinyGguf
 
@@ -82,3 +82,45 @@ def test_starcoder_is_prompted_suffix_first_by_default(tiny_gguf: TinyGguf) -> N
     finally:
         backend.close()
     assert prompt == "<fim_prefix><fim_suffix>)\ny = 2\n<fim_middle>x = ("
+
+
+class CancelledAfterChecks(CancelToken):
+    """Reads as cancelled from its `checks`-th look on: a cancel that lands mid-prompt."""
+
+    def __init__(self, checks: int, *, finish_line_start: bool) -> None:
+        super().__init__()
+        self.reason = "superseded"
+        self.finish_line_start = finish_line_start
+        self._left = checks
+
+    @property
+    def cancelled(self) -> bool:
+        self._left -= 1
+        return self._left < 0
+
+
+@pytest.mark.parametrize("finish", [True, False])
+def test_a_prompt_cut_short_keeps_its_line_start_for_the_next_key_when_asked(
+    tiny_gguf: TinyGguf, finish: bool
+) -> None:
+    options = LlamaOptions(n_ctx=2048, n_threads=1, n_gpu_layers=0)
+    backend = LlamaBackend(tiny_gguf("qwen"), options=options)
+    try:
+        before = "import os\n" + "x = os.getcwd()\n" * 30 + "def load(path):\n    "
+        first = InfillRequest(prefix=before + "with op", suffix=AFTER)
+        tokens = backend.prompt_tokens(first, heal_prefix(first.prefix)[0])
+        line_start = backend.line_start_tokens(tokens, first, heal_prefix(first.prefix)[0])
+        assert 300 < line_start < len(tokens) - 2  # several evaluation chunks before the line
+
+        # Cancelled after the first chunk of the prompt: no candidate comes back.
+        cut = backend.complete(first, CancelledAfterChecks(2, finish_line_start=finish))
+        assert [c.finish_reason for c in cut] == ["cancelled"]
+
+        second = InfillRequest(prefix=before + "with ope", suffix=AFTER, max_tokens=1)
+        [answer] = backend.complete(second, CancelToken())
+        if finish:
+            assert answer.timings.reused_tokens >= line_start
+        else:
+            assert answer.timings.reused_tokens < line_start
+    finally:
+        backend.close()
