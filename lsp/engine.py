@@ -376,7 +376,7 @@ def _postprocess_all(ranked: list[Candidate], post: PostContext) -> list[str]:
     for candidate in ranked:
         if candidate.finish_reason == "cancelled":
             continue
-        text = postprocess(candidate.text, post)
+        text = postprocess(candidate.text, post.for_finish(candidate.finish_reason))
         if text and text not in items:
             items.append(text)
     return items

@@ -207,7 +207,7 @@ def check(
     for raw in generated.candidates:
         if raw.finish_reason in ("cancelled", "error"):
             continue
-        outcome = explain(raw.text, post)
+        outcome = explain(raw.text, post.for_finish(raw.finish_reason))
         body = (outcome.text or "").rstrip()
         if not body.strip():
             _count(dropped, "postprocess")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -14,3 +14,9 @@ class PostContext:
     language: str
     multiline: bool
     max_lines: int
+    cut: bool = False
+    """Generation stopped before the model ended the text (the deadline or the token limit)."""
+
+    def for_finish(self, finish_reason: str) -> PostContext:
+        """This context for a candidate that ended for `finish_reason` (models/types.py)."""
+        return replace(self, cut=finish_reason in ("deadline", "length"))

@@ -1,9 +1,10 @@
 """The ordered list of filters, and the function the engine calls.
 
 Each filter is pure: (candidate, context) -> new candidate, or None to reject. The order matters:
-indentation is normalised first so later filters compare lines like with like, repetition of the
-suffix is dropped before the overlap on the cursor line is trimmed, the scope and line limits come
-before brackets are balanced, and the syntax check judges the final text.
+a line the deadline cut off goes first, then indentation is normalised so later filters compare
+lines like with like, repetition of the suffix is dropped before the overlap on the cursor line is
+trimmed, the scope and line limits come before brackets are balanced, and the syntax check judges
+the final text.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from .balance_brackets import balance_brackets
 from .context import PostContext
+from .drop_cut_line import drop_cut_line
 from .drop_repetition import drop_repetition
 from .limit_lines import limit_lines
 from .limit_scope import limit_scope
@@ -36,6 +38,7 @@ class Filter:
 
 
 FILTERS: tuple[Filter, ...] = (
+    Filter("drop_cut_line", drop_cut_line),
     Filter("strip_trailing_space", strip_trailing_space),
     Filter("normalize_indent", normalize_indent),
     Filter("drop_repetition", drop_repetition),
@@ -52,7 +55,7 @@ _EDGE = 4000  # characters either side of the cursor searched for a CRLF documen
 @dataclass(frozen=True)
 class Outcome:
     """What the pipeline did: the final text (None: rejected), which filters changed it, and
-    which one rejected it."""
+    which one rejected it (`empty` when there was nothing to filter)."""
 
     text: str | None
     changed_by: tuple[str, ...] = ()
@@ -69,6 +72,8 @@ def explain(candidate: str, ctx: PostContext, filters: tuple[Filter, ...] = FILT
             suffix=ctx.suffix[: 64 * _EDGE].replace("\r\n", "\n"),
         )
         candidate = candidate.replace("\r\n", "\n")
+    if not candidate.strip():
+        return Outcome(None, (), "empty")
     text: str | None = candidate
     changed: list[str] = []
     for step in filters:

@@ -211,3 +211,12 @@ async def test_a_job_replaced_by_a_key_on_its_line_is_told_to_finish_the_line_st
 async def test_a_job_replaced_by_a_request_elsewhere_stops_at_once() -> None:
     token = await _superseded_token(cursor_at_end(LINE + "x\n    y"))
     assert token.cancelled and not token.finish_line_start
+
+
+async def test_a_suggestion_cut_by_the_token_limit_keeps_its_whole_lines() -> None:
+    backend = ScriptedBackend(answer="total = 0\n    for x in xs:\n        total += weigh(x")
+    engine = make_engine(backend)
+    answer = await engine.complete("doc", cursor_at_end(LINE), multiline=True)
+    engine.worker.close()
+    assert backend.finishes == ["length"]
+    assert answer.items == ["total = 0"]  # the for loop lost its only (unfinished) line

@@ -3,7 +3,7 @@
 Format (one file per filter, plus pipeline.txt and multiline.txt):
 
     === case name
-    --- language: python          one-line fields: language, multiline, max_lines, setting
+    --- language: python          one-line fields: language, multiline, max_lines, cut, setting
     --- code                      the document; <|> marks the cursor
     def f(x):
         return foo(<|>)
@@ -55,6 +55,7 @@ class Case:
             language=self.language,
             multiline=self.fields.get("multiline", "true") == "true",
             max_lines=int(self.fields.get("max_lines", "8")),
+            cut=self.fields.get("cut", "false") == "true",
         )
 
     @property
