@@ -134,7 +134,8 @@ def code_server(
 
 @contextmanager
 def evidence(session: Session, name: str) -> Iterator[None]:
-    """On failure keeps a screenshot, the logs and the workspace, and names the folder."""
+    """On failure keeps a screenshot, the editor's DOM, the logs and the workspace, and names
+    the folder."""
     try:
         yield
     except Exception as exc:
@@ -142,6 +143,8 @@ def evidence(session: Session, name: str) -> Iterator[None]:
         dest.mkdir(parents=True, exist_ok=True)
         try:
             session.bench.page.screenshot(path=str(dest / "screen.png"))
+            # the editor's DOM, for selectors that stopped matching what is on screen
+            (dest / "editor.html").write_text(session.bench.editor_html())
         except Exception as shot_error:  # the page may be gone; the logs still matter
             (dest / "screenshot-error.txt").write_text(repr(shot_error))
         session.server.keep_artifacts(dest)
@@ -318,7 +321,7 @@ def test_max_lines_setting_applies_to_the_next_suggestion(vscode: Session) -> No
     with evidence(vscode, "max-lines"):
         multi = {"repofill.multiline": "always", "repofill.maxLines": 8, "repofill.maxTokens": 64}
         change_settings(vscode, multi)
-        bench.open_file("shapes/labels.py")
+        bench.open_file("shapes/tables.py")
         bench.go_to_end()
         bench.type("    ")
         several = bench.wait_ghost(GHOST_TIMEOUT_S)
@@ -328,7 +331,7 @@ def test_max_lines_setting_applies_to_the_next_suggestion(vscode: Session) -> No
 
         change_settings(vscode, {"repofill.maxLines": 1})
         # The same place again, without a restart: Backspace and the same space ask anew.
-        bench.open_file("shapes/labels.py")
+        bench.open_file("shapes/tables.py")
         bench.go_to_end()
         bench.page.keyboard.press("Backspace")
         bench.type(" ")

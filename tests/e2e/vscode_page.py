@@ -2,8 +2,8 @@
 
 Selectors were measured on VS Code 1.139.1 (../shared/VSCODE_E2E.md, "Selectors and keys").
 Ghost text is read from the DOM before it is accepted: the rest of the cursor line is
-`.ghost-text-decoration`, further lines are `.ghost-text` view lines; the DOM uses U+00A0
-for spaces.
+`.ghost-text-decoration`, further lines are the `.view-line`s of `.suggest-preview-text` (their
+spans carry `.ghost-text`); the DOM uses U+00A0 for spaces.
 """
 
 from __future__ import annotations
@@ -140,10 +140,25 @@ class Workbench:
         view.first.wait_for(state="detached")
 
     def code_action(self, title: str, timeout_s: float = 30) -> None:
-        """Ctrl+. and a click on the action called `title`."""
-        self.page.keyboard.press("Control+.")
+        """Ctrl+. and a click on the action called `title`.
+
+        Ctrl+. pressed before the editor has asked the server for the cursor's code actions
+        opens "No code actions available", as it would for a person; a person presses it again.
+        """
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
         row = self.page.locator(".action-widget .monaco-list-row").filter(has_text=title)
-        row.first.wait_for(timeout=timeout_s * 1000)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            self.page.keyboard.press("Control+.")
+            try:
+                row.first.wait_for(timeout=5000)
+                break
+            except PlaywrightTimeout:
+                if time.monotonic() > deadline:
+                    raise
+                self.page.keyboard.press("Escape")
+                time.sleep(1)
         row.first.click()
 
     # --- ghost text ---------------------------------------------------------------------
@@ -161,10 +176,15 @@ class Workbench:
         page = self.page
         first = page.locator(f"{EDITOR} .ghost-text-decoration")
         head = "".join(first.nth(i).inner_text() for i in range(first.count()))
-        more = page.locator(f"{EDITOR} .ghost-text .view-line")
+        # Lines 2+ are a view zone: `.view-line`s whose spans carry `.ghost-text`.
+        more = page.locator(f"{EDITOR} .suggest-preview-text .view-line")
         lines = [more.nth(i).inner_text() for i in range(more.count())]
         text = "\n".join([head, *lines]) if lines else head
         return text.replace(NBSP, " ")
+
+    def editor_html(self) -> str:
+        editor = self.page.locator(EDITOR)
+        return "\n".join(editor.nth(i).evaluate("e => e.outerHTML") for i in range(editor.count()))
 
     def no_ghost_for(self, seconds: float) -> bool:
         """True when no ghost text shows at any point during `seconds`."""
