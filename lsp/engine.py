@@ -265,7 +265,7 @@ class Engine:
         max_lines: int | None = None,
         explicit: bool = False,
     ) -> Completion:
-        """An editor's request: supersedes the previous one for the same document `key`.
+        """An editor's request: supersedes every older one (`key` is the document).
 
         Bursts coalesce: a request waits `debounceMs` before it queues for the model, and one
         superseded meanwhile never reaches it. Typing through a suggestion is served from cache.
@@ -278,8 +278,9 @@ class Engine:
         started = time.monotonic()
         self._hand_over(cursor)
         cancel = CancelToken()
-        previous = self._latest.get(key)
-        if previous is not None:
+        # One person types in one place: the newest request wins over older ones for every
+        # document, or a file left behind would keep the model busy with answers no one sees.
+        for previous in self._latest.values():
             previous.cancel("superseded")
         self._latest[key] = cancel
         plain = multiline is None and max_lines is None and n_candidates == 1 and not explicit

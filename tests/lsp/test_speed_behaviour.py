@@ -220,3 +220,18 @@ async def test_a_suggestion_cut_by_the_token_limit_keeps_its_whole_lines() -> No
     engine.worker.close()
     assert backend.finishes == ["length"]
     assert answer.items == ["total = 0"]  # the for loop lost its only (unfinished) line
+
+
+async def test_a_request_in_another_document_supersedes_the_running_one() -> None:
+    backend = ScriptedBackend(tokens=100_000)  # would run for minutes unless superseded
+    engine = make_engine(backend)
+    left = asyncio.create_task(engine.complete("a.py", cursor_at_end(LINE)))
+    assert await asyncio.to_thread(backend.started.wait, 5)
+    backend.tokens = 6
+    here = await asyncio.wait_for(engine.complete("b.py", cursor_at_end(LINE)), 5)
+    behind = await asyncio.wait_for(left, 5)
+    engine.worker.close()
+
+    assert behind.status == "superseded" and not behind.items
+    assert here.status == "ok" and here.items == ["return"]
+    assert backend.finishes[0] == "cancelled"
