@@ -49,6 +49,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidates", type=int, default=4, help="candidates per hole")
     parser.add_argument("--max-tokens", type=int, default=128, help="tokens per candidate")
     parser.add_argument(
+        "--lines",
+        choices=("blank", "free"),
+        default="blank",
+        help="blank: cut each candidate to the hole's line count, as in InCoder's left-to-right "
+        "protocol (REFERENCE.md §5); free: up to the code action's own limit",
+    )
+    parser.add_argument(
         "--verify-timeout", type=float, default=10.0, help="seconds per doctest run"
     )
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per scoring run")
@@ -71,13 +78,21 @@ def document(task: InfillTask) -> tuple[str, int, int]:
 
 
 async def run_task(
-    engine: Engine, task: InfillTask, options: FillOptions, executor: Executor, project: Path
+    engine: Engine,
+    task: InfillTask,
+    options: FillOptions,
+    executor: Executor,
+    project: Path,
+    *,
+    cut_to_blank: bool = True,
 ) -> dict[str, Any]:
     text, start, end = document(task)
     path = project / "problem.py"
     path.write_text(text)
     target = FillTarget(text, path, "python", start, end, project)
     started = time.perf_counter()
+    if cut_to_blank:
+        options = replace(options, max_lines=task.lines)
     plain = await fill(engine, target, replace(options, verify=False))
     fill_s = time.perf_counter() - started
     row: dict[str, Any] = {
@@ -156,8 +171,13 @@ def markdown(result: dict[str, Any]) -> str:
             "",
             f"Model {result['model']}; {s['tasks']} tasks sampled (seed {cfg['seed']}) from the "
             f"{result['total_tasks']} multi-line spans; {cfg['candidates']} candidates per hole "
-            f"(greedy + sampled at T=0.8), at most {cfg['max_tokens']} tokens each. "
-            f"Machine: {result['machine']} (shared with other work while measured).",
+            f"(greedy + sampled at T=0.8), at most {cfg['max_tokens']} tokens each"
+            + (
+                ", cut to the hole's line count (InCoder's left-to-right protocol). "
+                if cfg.get("lines", "blank") == "blank"
+                else ", up to the code action's own line limit. "
+            )
+            + f"Machine: {result['machine']} (shared with other work while measured).",
             "",
             "| mode | pass@1 |",
             "|---|---|",
@@ -221,7 +241,11 @@ def run(args: argparse.Namespace) -> int:
                     break
                 project = Path(tmp) / f"task{n}"
                 project.mkdir()
-                row = asyncio.run(run_task(engine, task, options, executor, project))
+                row = asyncio.run(
+                    run_task(
+                        engine, task, options, executor, project, cut_to_blank=args.lines == "blank"
+                    )
+                )
                 rows.append(row)
                 s = summarise(rows)
                 log(
@@ -245,6 +269,7 @@ def run(args: argparse.Namespace) -> int:
             "max_tokens": args.max_tokens,
             "verify_timeout_s": args.verify_timeout,
             "budget_min": args.budget_min,
+            "lines": args.lines,
         },
         "summary": summarise(rows),
         "rows": rows,
