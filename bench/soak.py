@@ -640,8 +640,8 @@ def summarize(
 
 
 def markdown(s: dict[str, Any]) -> str:
-    e, c, t = s["edit_roundtrip"], s["completion_latency"], s["tally"]
-    a = s.get("answered_latency", {"first_p95_ms": 0, "last_p95_ms": 0, "first_n": 0, "last_n": 0})
+    e, c, a = s["edit_roundtrip"], s["completion_latency"], s["answered_latency"]
+    t = s["tally"]
     rows = [
         ("events (edits, moves, cancels, saves, disk changes, …)", f"{s['events']:,}"),
         ("files", s["files"]),

@@ -133,7 +133,7 @@ class Engine:
         change (seconds on a CPU). It is kept while the cursor stays in one block of
         ANCHOR_LINES lines: the block in which the prefix window's start does not move either.
         """
-        block = cursor.text.count("\n", 0, cursor.offset) // ANCHOR_LINES
+        block = cursor.line // ANCHOR_LINES
         place = (str(cursor.path), block, self.settings.contextBudget)
         if self._block_context is not None and self._block_context[0] == place:
             return self._block_context[1]

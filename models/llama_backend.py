@@ -45,6 +45,13 @@ _NUCLEUS_CANDIDATES = 1024
 _KV_TYPES: dict[str, int | None] = {"f16": None, "q8_0": 8, "q4_0": 2}
 
 
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """Length of the longest common prefix of two token sequences."""
+    n = min(len(a), len(b))
+    mismatch = np.nonzero(np.asarray(a[:n]) != np.asarray(b[:n]))[0]
+    return int(mismatch[0]) if mismatch.size else n
+
+
 @dataclass(frozen=True)
 class LlamaOptions:
     n_ctx: int = 4096
@@ -296,11 +303,7 @@ class LlamaBackend:
 
     def line_start_tokens(self, tokens: list[int], request: InfillRequest, prefix: str) -> int:
         """How many leading prompt tokens do not depend on the text of the cursor's line."""
-        line_start = self.prompt_tokens(request, prefix[: prefix.rfind("\n") + 1])
-        return next(
-            (i for i, (a, b) in enumerate(zip(tokens, line_start, strict=False)) if a != b),
-            min(len(tokens), len(line_start)),
-        )
+        return _common_prefix(tokens, self.prompt_tokens(request, prefix[: prefix.rfind("\n") + 1]))
 
     # -- evaluation ---------------------------------------------------------------------------
 
@@ -314,7 +317,7 @@ class LlamaBackend:
         """
         stable = self.line_start_tokens(tokens, request, prefix)
         done = self._llm.n_tokens
-        if done >= stable or list(self._llm.input_ids[:done]) != tokens[:done]:
+        if done >= stable or _common_prefix(self._llm.input_ids[:done], tokens) < done:
             return
         for start in range(done, stable, _EVAL_CHUNK):
             if not cancel.finish_line_start:  # withdrawn (shutdown, or the user moved away)
@@ -324,14 +327,12 @@ class LlamaBackend:
     def _reuse_prefix(self, tokens: Sequence[int]) -> int:
         """Keep the KV cache for the longest common token prefix; returns how many were kept."""
         llm = self._llm
-        cached = np.asarray(llm.input_ids[: llm.n_tokens])
+        cached = llm.input_ids[: llm.n_tokens]
         limit = min(len(cached), len(tokens) - 1)  # re-evaluate at least one token for logits
         if limit <= 0 or not self._options.reuse_kv:
             llm.reset()
             return 0
-        new = np.asarray(tokens[:limit], dtype=cached.dtype)
-        mismatch = np.nonzero(cached[:limit] != new)[0]
-        common = int(mismatch[0]) if mismatch.size else limit
+        common = _common_prefix(cached[:limit], tokens[:limit])
         if common > 0 and llm._ctx.kv_cache_seq_rm(-1, common, -1):
             llm.n_tokens = common
             return common
