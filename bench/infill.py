@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
 
-from repofill.bench.charts import pyplot
+from repofill.bench.charts import grouped_bars
 from repofill.lsp.engine import Engine
 from repofill.lsp.settings import Settings
 from repofill.lsp.strategies import Strategy
@@ -147,33 +147,22 @@ def markdown(result: dict) -> str:
 
 
 def chart(result: dict, path: Path) -> bool:
-    plt = pyplot()
-    if plt is None:
-        return False
-    kinds = list(result["summary"])
-    strategies = sorted({s for per in result["summary"].values() for s in per})
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    width = 0.8 / max(1, len(strategies))
-    for j, s in enumerate(strategies):
-        values = [result["summary"][k].get(s, {}).get("pass_at_1", 0.0) for k in kinds]
-        xs = [i + j * width for i in range(len(kinds))]
-        bars = ax.bar(xs, values, width, label=s)
-        ax.bar_label(bars, fmt="%.1f", fontsize=8)
-    ax.set_xticks([i + width * (len(strategies) - 1) / 2 for i in range(len(kinds))])
+    summary = result["summary"]
+    kinds = list(summary)
+    strategies = sorted({s for per in summary.values() for s in per})
     labels = []
     for k in kinds:
-        measured = max(v["tasks"] for v in result["summary"][k].values())
+        measured = max(v["tasks"] for v in summary[k].values())
         labels.append(f"{k}-line ({measured} of {result['tasks_total'].get(k, '?')} tasks)")
-    ax.set_xticklabels(labels)
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("pass@1 (%)")
-    ax.set_title(f"HumanEval infilling, {result['model']}")
-    ax.legend()
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return True
+    series = {s: [summary[k].get(s, {}).get("pass_at_1", 0.0) for k in kinds] for s in strategies}
+    return grouped_bars(
+        path,
+        labels,
+        series,
+        title=f"HumanEval infilling, {result['model']}",
+        ylabel="pass@1 (%)",
+        size=(6, 3.5),
+    )
 
 
 def read_log(path: Path) -> list[dict]:

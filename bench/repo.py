@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
 
-from repofill.bench.charts import pyplot
+from repofill.bench.charts import grouped_bars
 from repofill.bench.infill import read_log
 from repofill.lsp.engine import Engine
 from repofill.lsp.settings import Settings
@@ -238,29 +238,20 @@ def markdown(result: dict) -> str:
 
 
 def chart(result: dict, path: Path) -> bool:
-    plt = pyplot()
-    if plt is None:
-        return False
-    methods = result["methods"]
     shown = ("em", "es", "id_em", "id_f1")
     names = {"em": "code EM", "es": "edit sim.", "id_em": "identifier EM", "id_f1": "identifier F1"}
-    fig, ax = plt.subplots(figsize=(8, 3.8))
-    width = 0.8 / len(methods)
-    for j, m in enumerate(methods):
-        values = [result["pooled"][m][k] for k in shown]
-        bars = ax.bar([i + j * width for i in range(len(shown))], values, width, label=m)
-        ax.bar_label(bars, fmt="%.0f", fontsize=7)
-    ax.set_xticks([i + width * (len(methods) - 1) / 2 for i in range(len(shown))])
-    ax.set_xticklabels([names[k] for k in shown])
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("%")
-    ax.set_title(f"Repository line completion, {result['holes']} holes, {result['model']}")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return True
+    series = {m: [result["pooled"][m][k] for k in shown] for m in result["methods"]}
+    return grouped_bars(
+        path,
+        [names[k] for k in shown],
+        series,
+        title=f"Repository line completion, {result['holes']} holes, {result['model']}",
+        ylabel="%",
+        size=(8, 3.8),
+        label_format="%.0f",
+        label_size=7,
+        legend_size=8,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
