@@ -133,7 +133,7 @@ class Workbench:
         self.page.keyboard.insert_text(json.dumps(settings))
         self.page.keyboard.press("Control+S")
         deadline = time.monotonic() + 15
-        while json.loads(settings_file.read_text()) != settings:
+        while _saved_json(settings_file) != settings:
             assert time.monotonic() < deadline, "settings.json was not saved"
             time.sleep(0.1)
         self.page.keyboard.press("Control+W")
@@ -213,3 +213,12 @@ class Workbench:
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(path), clip=clip)  # type: ignore[arg-type]
+
+
+def _saved_json(path: Path) -> Any:
+    """The JSON in `path`, or None while VS Code is between truncating and writing it (a read
+    then sees an empty or half-written file)."""
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, FileNotFoundError):
+        return None

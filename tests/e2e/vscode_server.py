@@ -167,9 +167,18 @@ class CodeServer:
             "TMPDIR": str(self.root / "tmp"),
         }
 
-    def read_settings(self) -> dict[str, Any]:
-        loaded: dict[str, Any] = json.loads(self.settings_file.read_text())
-        return loaded
+    def read_settings(self, timeout_s: float = 5) -> dict[str, Any]:
+        """The user settings; retried while VS Code is rewriting the file (a read between its
+        truncate and its write sees an empty file)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                loaded: dict[str, Any] = json.loads(self.settings_file.read_text())
+                return loaded
+            except json.JSONDecodeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def write_settings(self, settings: dict[str, Any]) -> None:
         """Writes the user settings file; a running VS Code picks the change up (file watcher)."""
