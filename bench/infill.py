@@ -1,10 +1,12 @@
 """`repofill bench infill`: HumanEval single- and multi-line infilling, pass@1 per strategy.
 
 Every task goes through the editor's path: `Engine.run` with a cursor on the emptied line
-(post-processing on, retrieval off, no deadline), the strategy forced per run (greedy / rerank /
-fim, lsp/strategies.py), the hole's line count as the line limit. The filled program runs the
-problem's tests in a subprocess (bench/humaneval_tasks.py). Per-task outcomes are appended to a
-JSON-lines log as they come, so an interrupted run loses nothing and `--resume` continues it.
+(retrieval off, no deadline), the strategy forced per run (greedy / rerank / fim,
+lsp/strategies.py), the hole's line count as the line limit. Every strategy is post-processed
+except `plain`: greedy left-to-right with the model's text as written, the baseline. The filled
+program runs the problem's tests in a subprocess (bench/humaneval_tasks.py). Per-task outcomes
+are appended to a JSON-lines log as they come, so an interrupted run loses nothing and `--resume`
+continues it, or adds strategies to a finished run.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from .command import reproduce_command
 from .humaneval_tasks import Executor, InfillTask, Kind, build_tasks, load_problems
 
 RESULTS = Path("bench/results")
-STRATEGIES: tuple[str, ...] = ("greedy", "rerank", "fim")
+STRATEGIES: tuple[str, ...] = ("plain", "greedy", "rerank", "fim")
+"""`plain` is greedy without post-processing; the others are post-processed."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--kind", default="single", help="comma-separated task sets: single, multi (default single)"
     )
     parser.add_argument(
-        "--strategies", default="greedy,rerank", help="comma-separated: greedy, rerank, fim"
+        "--strategies",
+        default="plain,greedy,rerank",
+        help="comma-separated: plain (greedy, not post-processed), greedy, rerank, fim",
     )
     parser.add_argument("--limit", type=int, default=0, help="random tasks per kind (0: all)")
     parser.add_argument("--multi-limit", type=int, default=0, help="override --limit for multi")
@@ -79,7 +84,7 @@ def select(tasks: list[InfillTask], limit: int, seed: int) -> list[InfillTask]:
     return sorted(chosen, key=lambda t: (rank[t.problem.task_id], position[t.key]))
 
 
-def run_task(engine: Engine, backend: Backend, task: InfillTask, strategy: Strategy) -> dict:
+def run_task(engine: Engine, backend: Backend, task: InfillTask, strategy: str) -> dict:
     text, offset = task.holed()
     name = task.problem.task_id.replace("/", "_") + ".py"
     cursor = Cursor(text=text, offset=offset, path=Path("/humaneval") / name, language="python")
@@ -90,7 +95,8 @@ def run_task(engine: Engine, backend: Backend, task: InfillTask, strategy: Strat
         CancelToken(),
         multiline=task.lines > 1,
         max_lines=task.lines,
-        strategy=strategy,
+        strategy=cast(Strategy, "greedy" if strategy == "plain" else strategy),
+        raw=strategy == "plain",
     )
     ms = (time.perf_counter() - started) * 1000
     completion = result.items[0] if result.items else ""
@@ -128,7 +134,8 @@ def summarise(rows: list[dict], strategies: list[str]) -> dict[str, Any]:
 def markdown(result: dict) -> str:
     out = ["### HumanEval infilling (pass@1, %)", ""]
     out.append(
-        f"Model: {result['model']}. Post-processing on, retrieval off, through `Engine.run`. "
+        f"Model: {result['model']}. Retrieval off, through `Engine.run`; every strategy is "
+        "post-processed except `plain` (greedy, the model's text as written). "
         f"Machine: {result['machine']}."
     )
     out.append("")
@@ -166,15 +173,21 @@ def chart(result: dict, path: Path) -> bool:
 
 
 def read_log(path: Path) -> list[dict]:
+    """The log's tasks, in first-seen order; a task's later lines (a resumed run that added
+    strategies) add to its results."""
     if not path.exists():
         return []
-    rows = []
+    rows: dict[str, dict] = {}
     for line in path.read_text().splitlines():
         try:
-            rows.append(json.loads(line))
+            row = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut by an interruption
-    return rows
+        if row["key"] in rows:
+            rows[row["key"]]["results"].update(row["results"])
+        else:
+            rows[row["key"]] = row
+    return list(rows.values())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -185,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
     kinds = [k.strip() for k in args.kind.split(",") if k.strip()]
     for s in strategies:
         if s not in STRATEGIES:
-            raise ValueError(f"unknown strategy {s!r} (greedy, rerank, fim)")
+            raise ValueError(f"unknown strategy {s!r} ({', '.join(STRATEGIES)})")
     for k in kinds:
         if k not in ("single", "multi"):
             raise ValueError(f"unknown task set {k!r} (single, multi)")
@@ -204,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
     )
     log_path.parent.mkdir(parents=True, exist_ok=True)
     rows = read_log(log_path) if args.resume or args.report_only else []
-    done = {r["key"] for r in rows}
+    by_key = {r["key"]: r for r in rows}
     if not (args.resume or args.report_only):
         log_path.write_text("")
     problems = load_problems()
@@ -218,16 +231,20 @@ def run(args: argparse.Namespace) -> int:
             tasks = select(every, limit, args.seed)
             log(f"{kind}-line: {len(tasks)} of {len(every)} tasks, strategies {strategies}")
             for n, task in enumerate(tasks, 1):
-                if task.key in done or args.report_only:
+                row = by_key.get(task.key) or {"key": task.key, "kind": kind, "results": {}}
+                # --resume runs what the log lacks: new tasks, and strategies added to a run
+                missing = [s for s in strategies if s not in row["results"]]
+                if not missing or args.report_only:
                     continue
-                row: dict[str, Any] = {"key": task.key, "kind": kind, "results": {}}
-                for s in strategies:
-                    outcome = run_task(engine, backend, task, cast(Strategy, s))
+                for s in missing:
+                    outcome = run_task(engine, backend, task, s)
                     outcome["passed"] = executor.passes(
                         task.problem, task.filled(outcome["completion"])
                     )
                     row["results"][s] = outcome
-                rows.append(row)
+                if task.key not in by_key:
+                    by_key[task.key] = row
+                    rows.append(row)
                 with log_path.open("a") as fh:
                     fh.write(json.dumps(row) + "\n")
                 if n % 10 == 0 or n == len(tasks):

@@ -205,11 +205,14 @@ class Engine:
         started: float | None = None,
         explicit: bool = False,
         strategy: Strategy | None = None,
+        raw: bool = False,
     ) -> Completion:
         """One completion, start to end. Runs on the model worker's thread.
 
         `n_candidates` is how many items to return; `explicit` (an Invoked request, fill-hole)
         lets `auto` choose the costlier rerank strategy; `strategy` overrides the setting.
+        `raw` skips post-processing: the candidates as the model wrote them, in rank order (the
+        benchmarks' "plain" baseline).
         """
         chosen = strategy or choose(self.settings.strategy, backend.info.family, explicit=explicit)
         started = started or time.monotonic()
@@ -245,7 +248,8 @@ class Engine:
             multiline=multiline,
             max_lines=lines if multiline else 1,
         )
-        items = _postprocess_all(rank(candidates, chosen, multiline=multiline), post)
+        ranked = rank(candidates, chosen, multiline=multiline)
+        items = _raw_all(ranked) if raw else _postprocess_all(ranked, post)
         items = items[: max(1, n_candidates)]
         timings.post_ms = (time.perf_counter() - t1) * 1000
         timings.total_ms = (time.monotonic() - started) * 1000
@@ -381,6 +385,11 @@ def _postprocess_all(ranked: list[Candidate], post: PostContext) -> list[str]:
         if text and text not in items:
             items.append(text)
     return items
+
+
+def _raw_all(ranked: list[Candidate]) -> list[str]:
+    """The candidates' texts as generated (only the cancelled and empty ones left out)."""
+    return [c.text for c in ranked if c.finish_reason != "cancelled" and c.text.strip()]
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -215,3 +215,20 @@ def test_strategy_setting_is_validated() -> None:
     assert Settings().strategy == "auto"
     assert Settings().merged({"strategy": "rerank"}).strategy == "rerank"
     assert Settings().merged({"strategy": "beam"}).strategy == "auto"
+
+
+def test_raw_skips_post_processing() -> None:
+    """The benchmarks' plain baseline: the model's text as written, where post-processing would
+    trim the overlap with the suffix (here the repeated `)`)."""
+    code = "print(area())\n"
+    cursor = Cursor(code, len("print(area("), Path("/p/shapes.py"), "python")
+    backend = ScriptedBackend("none", [cand("2, 3))", logprob=-1.0)])
+    worker = ModelWorker(lambda: backend)
+    try:
+        engine = Engine(worker, Settings(contextBudget=0))
+        cooked = engine.run(backend, cursor, CancelToken(), strategy="greedy").items
+        raw = engine.run(backend, cursor, CancelToken(), strategy="greedy", raw=True).items
+    finally:
+        worker.close()
+    assert raw == ["2, 3))"]
+    assert cooked == ["2, 3"]
