@@ -5,6 +5,11 @@
 - Otherwise (cursor on an empty line): keep lines indented at least as deep as the first one; a
   less indented closing line (`}`, `);`) ends the scope and is kept as its closing part only. At
   the top level, stop after the first complete construct.
+- A less indented line may still finish the enclosing blocks, down to (not including) the
+  indentation where the code after the cursor resumes, and at that indentation only a clause of
+  the same statement (`elif`, `else`, `except`): at the end of an inner block whose function goes
+  on after it (or ends the file), the candidate may finish the function, as in the InCoder
+  multi-line task; with the next line at the cursor's own level, nothing changes.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ def limit_scope(candidate: str, ctx: PostContext) -> str | None:
         return candidate
     base = width(full[start])
     opener = bool(before.strip()) and opens_block(full[0], ctx.language) and start == 0
-    kept = _scan(full, start, base, opener)
+    kept = _scan(full, start, base, opener, _resume_width(ctx.suffix))
     if kept is None:
         return candidate
     end, closing = kept
@@ -56,9 +61,19 @@ def limit_scope(candidate: str, ctx: PostContext) -> str | None:
     return "\n".join(out).rstrip()
 
 
-def _scan(full: list[str], start: int, base: int, opener: bool) -> tuple[int, str | None] | None:
+def _resume_width(suffix: str) -> int:
+    """The indentation of the first non-blank line after the cursor's line (0: none)."""
+    for line in suffix.split("\n")[1:]:
+        if not is_blank(line):
+            return width(line)
+    return 0
+
+
+def _scan(
+    full: list[str], start: int, base: int, opener: bool, resume: int
+) -> tuple[int, str | None] | None:
     """(lines to keep, closing line to add) or None when everything stays."""
-    deeper = False
+    deeper = left = False
     for i in range(start + 1, len(full)):
         line = full[i]
         if is_blank(line):
@@ -72,9 +87,15 @@ def _scan(full: list[str], start: int, base: int, opener: bool) -> tuple[int, st
             deeper = True
             continue
         if w == base:
-            if base == 0 and deeper and not _continues(line):
-                # Back at the top level after a construct: it is complete, stop here.
+            # Back at the top level after a construct, or at the level where the code after the
+            # cursor resumes: only a clause of the same statement (`else:`) goes on.
+            settled = (base == 0 and deeper) or (left and base == resume)
+            if settled and not _continues(line):
                 return i, _closing_part(line)
+            continue
+        if resume < w or (resume == w and _continues(line)):
+            # finishing an enclosing block before the code after the cursor resumes
+            base, left = w, True
             continue
         return i, _closing_part(line)
     return None
