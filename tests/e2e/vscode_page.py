@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .vscode_server import saved_json
+
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
@@ -133,7 +135,7 @@ class Workbench:
         self.page.keyboard.insert_text(json.dumps(settings))
         self.page.keyboard.press("Control+S")
         deadline = time.monotonic() + 15
-        while _saved_json(settings_file) != settings:
+        while saved_json(settings_file) != settings:
             assert time.monotonic() < deadline, "settings.json was not saved"
             time.sleep(0.1)
         self.page.keyboard.press("Control+W")
@@ -213,12 +215,3 @@ class Workbench:
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(path), clip=clip)  # type: ignore[arg-type]
-
-
-def _saved_json(path: Path) -> Any:
-    """The JSON in `path`, or None while VS Code is between truncating and writing it (a read
-    then sees an empty or half-written file)."""
-    try:
-        return json.loads(path.read_text())
-    except (json.JSONDecodeError, FileNotFoundError):
-        return None

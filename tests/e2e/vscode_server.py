@@ -45,6 +45,15 @@ BASE_SETTINGS: dict[str, Any] = {
 }
 
 
+def saved_json(path: Path) -> Any:
+    """The JSON in `path`, or None while VS Code is between truncating and writing it (a read
+    then sees an empty or half-written file)."""
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, FileNotFoundError):
+        return None
+
+
 @dataclass(frozen=True)
 class Tools:
     chromium: Path
@@ -171,14 +180,11 @@ class CodeServer:
         """The user settings; retried while VS Code is rewriting the file (a read between its
         truncate and its write sees an empty file)."""
         deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                loaded: dict[str, Any] = json.loads(self.settings_file.read_text())
-                return loaded
-            except json.JSONDecodeError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        while (loaded := saved_json(self.settings_file)) is None:
+            if time.monotonic() > deadline:
+                return dict(json.loads(self.settings_file.read_text()))  # raises the parse error
+            time.sleep(0.1)
+        return dict(loaded)
 
     def write_settings(self, settings: dict[str, Any]) -> None:
         """Writes the user settings file; a running VS Code picks the change up (file watcher)."""
