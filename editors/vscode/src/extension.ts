@@ -4,6 +4,9 @@
  * and offers RepoFill's commands. The decisions live in the pure modules next to this one.
  */
 
+import * as readline from 'node:readline';
+import type { Readable } from 'node:stream';
+
 import * as vscode from 'vscode';
 import {
   CloseAction,
@@ -20,14 +23,28 @@ import {
 } from 'vscode-languageclient/node';
 
 import { CrashTracker, failureMessage } from './errors';
-import { fillHoleNotice, holeArgument, inlineCompletionMiddleware, parseContextText, parseFillHoleResult } from './middleware';
+import {
+  candidateLabel,
+  endOf,
+  holeArgument,
+  inlineCompletionMiddleware,
+  parseContextText,
+  parseHoleCandidates,
+  type HoleCandidate,
+  type PositionJson,
+} from './middleware';
+import { routeServerError, settingForServerError, settingsQuery, ShownErrors } from './notices';
+import { StderrLevels } from './serverLog';
 import {
   classifyChange,
   commandLine,
   describeCommandLine,
   readLaunchSettings,
   readServerSettings,
+  RESTART_DELAY_MS,
+  restartDecision,
   type ServerSettings,
+  traceRequested,
 } from './settings';
 import { resolveExecutable, ServerStartError, spawnServer, type ServerProcess } from './spawn';
 import { COMMAND_SHOW_LOG, COMMAND_TOGGLE, initialStatus, reduceStatus, statusView, type StatusEvent, type StatusModel } from './status';
@@ -35,6 +52,9 @@ import { COMMAND_SHOW_LOG, COMMAND_TOGGLE, initialStatus, reduceStatus, statusVi
 const SECTION = 'repofill';
 const SHOW_LOG = 'Show Log';
 const OPEN_SETTINGS = 'Open Settings';
+const OTHER_CANDIDATES = 'Other Candidates…';
+const CONTEXT_SCHEME = 'repofill-context';
+const COMMAND_OTHER_CANDIDATES = 'repofill.otherCandidates';
 
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
@@ -45,6 +65,146 @@ function currentSettings(): ServerSettings {
   return readServerSettings((key) => c.get(key));
 }
 
+/**
+ * The library's client, except that it never shows popups of its own: one failed request
+ * ("Request textDocument/inlineCompletion failed."), a connection disposed while starting
+ * ("Pending response rejected since connection got disposed") and the like go to the log only.
+ * The extension decides what the user sees (`RepoFill.showError`).
+ */
+class QuietLanguageClient extends LanguageClient {
+  override error(message: string, data?: unknown): void {
+    super.error(message, data, false);
+  }
+}
+
+/** Reads `stream` line by line into `handle`. */
+function eachLine(stream: Readable, handle: (line: string) => void): void {
+  readline.createInterface({ input: stream, crlfDelay: Infinity, terminal: false, historySize: 0 }).on('line', handle);
+}
+
+/**
+ * The client's trace channel: the RepoFill output channel, with the log level the library reads
+ * to decide whether to trace raised to Trace while `repofill.trace.server` asks for it, and trace
+ * lines written at info level, so the traffic shows without raising the channel's level by hand.
+ */
+class TraceChannel implements vscode.LogOutputChannel {
+  private readonly changed = new vscode.EventEmitter<vscode.LogLevel>();
+  readonly onDidChangeLogLevel = this.changed.event;
+
+  constructor(private readonly output: vscode.LogOutputChannel) {
+    output.onDidChangeLogLevel(() => {
+      this.changed.fire(this.logLevel);
+    });
+  }
+
+  get name(): string {
+    return this.output.name;
+  }
+
+  get logLevel(): vscode.LogLevel {
+    return traceRequested(config().get('trace.server')) ? vscode.LogLevel.Trace : this.output.logLevel;
+  }
+
+  /** Call when `repofill.trace.server` changed: the client turns tracing on or off. */
+  settingChanged(): void {
+    this.changed.fire(this.logLevel);
+  }
+
+  trace(message: string, ...args: unknown[]): void {
+    this.output.info(message, ...args);
+  }
+
+  debug(message: string, ...args: unknown[]): void {
+    this.output.debug(message, ...args);
+  }
+
+  info(message: string, ...args: unknown[]): void {
+    this.output.info(message, ...args);
+  }
+
+  warn(message: string, ...args: unknown[]): void {
+    this.output.warn(message, ...args);
+  }
+
+  error(error: string | Error, ...args: unknown[]): void {
+    this.output.error(error, ...args);
+  }
+
+  append(value: string): void {
+    this.output.append(value);
+  }
+
+  appendLine(value: string): void {
+    this.output.appendLine(value);
+  }
+
+  replace(value: string): void {
+    this.output.replace(value);
+  }
+
+  clear(): void {
+    this.output.clear();
+  }
+
+  show(preserveFocus?: boolean): void;
+  show(column?: vscode.ViewColumn, preserveFocus?: boolean): void;
+  show(columnOrPreserveFocus?: vscode.ViewColumn | boolean, preserveFocus?: boolean): void {
+    this.output.show(typeof columnOrPreserveFocus === 'boolean' ? columnOrPreserveFocus : preserveFocus);
+  }
+
+  hide(): void {
+    this.output.hide();
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+/**
+ * "Show Context" documents: read-only virtual documents (scheme `repofill-context`), one per
+ * source file, refreshed when asked again. They are not synchronised with the server (the
+ * client's document selector is `file` and `untitled`), so closing one sends nothing.
+ */
+class ContextDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly texts = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private readonly closing = vscode.workspace.onDidCloseTextDocument((document) => {
+    if (document.uri.scheme === CONTEXT_SCHEME) {
+      this.texts.delete(document.uri.toString());
+    }
+  });
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '';
+  }
+
+  /** The document for `source`'s context, holding `text`. */
+  set(source: vscode.Uri, text: string): vscode.Uri {
+    const name = source.path.split('/').pop() ?? 'document';
+    const uri = vscode.Uri.from({ scheme: CONTEXT_SCHEME, path: `/RepoFill context for ${name}`, query: source.toString() });
+    this.texts.set(uri.toString(), text);
+    this.changed.fire(uri);
+    return uri;
+  }
+
+  dispose(): void {
+    this.closing.dispose();
+    this.changed.dispose();
+  }
+}
+
+/** The last fill: where its text is, so another candidate can take its place. */
+interface LastFill {
+  readonly uri: string;
+  readonly version: number;
+  readonly start: PositionJson;
+  readonly end: PositionJson;
+  readonly candidates: readonly HoleCandidate[];
+  readonly index: number;
+}
+
 class RepoFill implements vscode.Disposable {
   private readonly output: vscode.LogOutputChannel;
   private readonly item: vscode.StatusBarItem;
@@ -53,10 +213,15 @@ class RepoFill implements vscode.Disposable {
   private server: ServerProcess | undefined;
   private crashes = new CrashTracker();
   private stopping = false;
-  private shownErrors = new Set<string>();
+  private readonly shownErrors = new ShownErrors();
+  private readonly traceChannel: TraceChannel;
+  readonly contexts = new ContextDocuments();
+  private restartTimer: NodeJS.Timeout | undefined;
+  private lastFill: LastFill | undefined;
 
   constructor() {
     this.output = vscode.window.createOutputChannel('RepoFill', { log: true });
+    this.traceChannel = new TraceChannel(this.output);
     this.item = vscode.window.createStatusBarItem('repofill.status', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'RepoFill';
     this.model = initialStatus(currentSettings().enabled);
@@ -64,13 +229,29 @@ class RepoFill implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.restartTimer);
+    this.contexts.dispose();
+    this.traceChannel.dispose();
     this.item.dispose();
     this.output.dispose();
   }
 
   private dispatch(event: StatusEvent): void {
+    const before = statusView(this.model).shown;
     this.model = reduceStatus(this.model, event);
     this.render();
+    const now = statusView(this.model).shown;
+    if (now !== before && (now === 'ready' || now === 'working' || now === 'disabled')) {
+      this.problemsGone();
+    }
+  }
+
+  /** The server works again: error popups of ours still on screen are stale; hide them, and
+   * show a cause again should it come back. */
+  private problemsGone(): void {
+    if (this.shownErrors.reset() > 0) {
+      void vscode.commands.executeCommand('notifications.hideToasts');
+    }
   }
 
   private render(): void {
@@ -82,36 +263,49 @@ class RepoFill implements vscode.Disposable {
       view.background === undefined ? undefined : new vscode.ThemeColor(`statusBarItem.${view.background}Background`);
   }
 
-  /** An error notification with the log one click away; each distinct message once per server start. */
-  private async showError(message: string): Promise<void> {
+  /**
+   * An error notification with the log and the setting in question one click away; each cause
+   * once until the server is ready again.
+   */
+  private async showError(message: string, setting: string): Promise<void> {
     this.output.error(message);
-    if (this.shownErrors.has(message)) {
+    if (!this.shownErrors.first(message)) {
       return;
     }
-    this.shownErrors.add(message);
-    const choice = await vscode.window.showErrorMessage(message, SHOW_LOG, OPEN_SETTINGS);
+    this.shownErrors.opened();
+    let choice: string | undefined;
+    try {
+      choice = await vscode.window.showErrorMessage(message, SHOW_LOG, OPEN_SETTINGS);
+    } finally {
+      this.shownErrors.closed();
+    }
     if (choice === SHOW_LOG) {
       this.output.show(true);
     } else if (choice === OPEN_SETTINGS) {
-      await vscode.commands.executeCommand('workbench.action.openSettings', SECTION);
+      await vscode.commands.executeCommand('workbench.action.openSettings', settingsQuery(setting));
     }
+  }
+
+  /** The setting that names the server command in use. */
+  private commandSetting(): string {
+    const pythonPath = config().get<string>('server.pythonPath') ?? '';
+    return pythonPath.trim().length > 0 ? 'repofill.server.pythonPath' : 'repofill.server.command';
   }
 
   async start(): Promise<void> {
     this.stopping = false;
-    this.shownErrors.clear();
     this.dispatch({ type: 'clientStarting' });
     const c = config();
     const line = commandLine(readLaunchSettings((key) => c.get(key)));
     const description = describeCommandLine(line);
-    const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.scheme === 'file' ? vscode.workspace.workspaceFolders[0].uri.fsPath : undefined;
+    const cwd = workspaceDirectory();
     this.output.info(`starting ${description}`);
     if (resolveExecutable(line.command, process.env, cwd) === undefined) {
       // Checked here, before the client exists, so the user gets one clear message.
       const message = failureMessage({ kind: 'notFound', command: line.command });
       this.dispatch({ type: 'clientFailed', message });
       this.item.show();
-      void this.showError(message);
+      void this.showError(message, this.commandSetting());
       return;
     }
 
@@ -120,9 +314,24 @@ class RepoFill implements vscode.Disposable {
       this.server = server;
       return server.process;
     };
+    const stderr = new StderrLevels(this.output);
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
       outputChannel: this.output,
+      traceOutputChannel: this.traceChannel,
+      stdioOptions: {
+        stdout: (input) => {
+          eachLine(input, (line) => {
+            this.output.info(line);
+          });
+        },
+        // The server's log records at their own levels (not all as errors).
+        stderr: (input) => {
+          eachLine(input, (line) => {
+            stderr.line(line);
+          });
+        },
+      },
       initializationOptions: () => currentSettings(),
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue, handled: true }),
@@ -137,10 +346,13 @@ class RepoFill implements vscode.Disposable {
           finished: () => {
             this.dispatch({ type: 'requestFinished' });
           },
+          failed: (error) => {
+            this.output.warn(`an inline completion request failed: ${error instanceof Error ? error.message : String(error)}`);
+          },
         }),
       },
     };
-    const client = new LanguageClient('repofill', 'RepoFill', serverOptions, clientOptions);
+    const client = new QuietLanguageClient('repofill', 'RepoFill', serverOptions, clientOptions);
     this.client = client;
     client.onDidChangeState((e) => {
       if (client !== this.client) {
@@ -154,11 +366,21 @@ class RepoFill implements vscode.Disposable {
     });
     client.onNotification('repofill/status', (params: { state?: unknown; message?: unknown }) => {
       this.dispatch({ type: 'serverStatus', state: params.state, message: params.message });
+      if (params.state === 'error' && typeof params.message === 'string' && params.message.length > 0) {
+        // Needs the user (a model that cannot be used): shown once per cause.
+        void this.showError(`RepoFill: ${params.message.replace(/^RepoFill:\s*/, '')}`, settingForServerError(currentSettings()));
+      }
     });
-    // Replaces the library's plain notification: server errors get a "Show Log" button.
+    // Replaces the library's plain notification: server errors get "Show Log" and "Open
+    // Settings"; the error of one completion request is logged only.
     client.onNotification(ShowMessageNotification.type, (params) => {
       if (params.type === MessageType.Error) {
-        void this.showError(params.message);
+        const standing = this.model.server === 'error' ? this.model.serverMessage : undefined;
+        if (routeServerError(params.message, this.model.inflight, standing) === 'log') {
+          this.output.warn(`a completion request failed: ${params.message}`);
+        } else {
+          void this.showError(params.message, settingForServerError(currentSettings()));
+        }
       } else if (params.type === MessageType.Warning) {
         this.output.warn(params.message);
         void vscode.window.showWarningMessage(params.message);
@@ -175,7 +397,7 @@ class RepoFill implements vscode.Disposable {
         const message = await this.describeStartFailure(error, description);
         this.dispatch({ type: 'clientFailed', message });
         this.item.show();
-        void this.showError(message);
+        void this.showError(message, error instanceof ServerStartError ? this.commandSetting() : 'repofill.server.args');
       }
       return;
     }
@@ -223,7 +445,7 @@ class RepoFill implements vscode.Disposable {
       stderr: server?.stderr.snapshot() ?? [],
     });
     this.dispatch({ type: 'clientFailed', message });
-    void this.showError(message);
+    void this.showError(message, this.commandSetting());
     return { action: CloseAction.DoNotRestart, handled: true };
   }
 
@@ -263,14 +485,17 @@ class RepoFill implements vscode.Disposable {
     if (this.client?.state === State.Running) {
       return this.client;
     }
-    void this.showError('RepoFill: the server is not running. Use "RepoFill: Restart Server" or see the log.');
+    void this.showError('RepoFill: the server is not running. Use "RepoFill: Restart Server" or see the log.', this.commandSetting());
     return undefined;
   }
 
   async onConfigurationChanged(e: vscode.ConfigurationChangeEvent): Promise<void> {
+    if (e.affectsConfiguration(`${SECTION}.trace.server`)) {
+      this.traceChannel.settingChanged();
+    }
     const kind = classifyChange((key) => e.affectsConfiguration(`${SECTION}.${key}`));
     if (kind === 'restart') {
-      await this.restart();
+      this.scheduleRestart();
     } else if (kind === 'settings') {
       const settings = currentSettings();
       this.dispatch({ type: 'enabled', value: settings.enabled });
@@ -278,6 +503,26 @@ class RepoFill implements vscode.Disposable {
         await this.client.sendNotification(DidChangeConfigurationNotification.type, { settings: { [SECTION]: settings } });
       }
     }
+  }
+
+  /**
+   * Restarts with the new command line once it stopped changing for `RESTART_DELAY_MS` (the
+   * Settings editor saves while the user types) and only when its command exists, unless no
+   * server runs anyway.
+   */
+  private scheduleRestart(): void {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      const c = config();
+      const line = commandLine(readLaunchSettings((key) => c.get(key)));
+      const found = resolveExecutable(line.command, process.env, workspaceDirectory()) !== undefined;
+      if (restartDecision(found, this.client?.state === State.Running) === 'keep') {
+        this.output.warn(`not restarting: "${line.command}" was not found or is not executable; the running server stays`);
+        return;
+      }
+      void this.restart();
+    }, RESTART_DELAY_MS);
   }
 
   async toggle(): Promise<void> {
@@ -292,22 +537,93 @@ class RepoFill implements vscode.Disposable {
     await c.update('enabled', !currentSettings().enabled, target);
   }
 
+  /**
+   * Fill Hole: asks the server for the hole's candidates (`repofill.fillHoleCandidates`, which
+   * generates, checks and ranks them), puts the best in the hole, leaves the cursor after it and
+   * keeps the others for "Other Candidates…" (a quick pick that swaps the text in place).
+   */
   async fillHole(): Promise<void> {
     const editor = vscode.window.activeTextEditor;
     const client = this.runningClient();
     if (editor === undefined || client === undefined) {
       return;
     }
-    const uri = client.code2ProtocolConverter.asUri(editor.document.uri);
+    const document = editor.document;
+    const version = document.version;
+    const uri = client.code2ProtocolConverter.asUri(document.uri);
     const argument = holeArgument(uri, editor.selection);
     const raw: unknown = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: 'RepoFill: filling the hole' },
-      () => client.sendRequest(ExecuteCommandRequest.type, { command: 'repofill.fillHole', arguments: [argument] }),
+      () => client.sendRequest(ExecuteCommandRequest.type, { command: 'repofill.fillHoleCandidates', arguments: [argument] }),
     );
-    const notice = fillHoleNotice(parseFillHoleResult(raw));
-    if (notice !== undefined) {
-      void vscode.window.showInformationMessage(notice);
+    const answer = parseHoleCandidates(raw);
+    const best = answer.candidates[0];
+    if (best === undefined) {
+      void vscode.window.showInformationMessage(`RepoFill: ${answer.message.length > 0 ? answer.message : 'no suggestion for this hole.'}`);
+      return;
     }
+    if (document.version !== version) {
+      void vscode.window.showInformationMessage('RepoFill: the document changed while filling; nothing was changed.');
+      return;
+    }
+    const fill = await this.putInHole(editor, uri, version, best.range, answer.candidates, 0);
+    if (fill !== undefined && answer.candidates.length > 1) {
+      const choice = await vscode.window.showInformationMessage(
+        `RepoFill: filled with the best of ${answer.candidates.length} candidates.`,
+        OTHER_CANDIDATES,
+      );
+      if (choice === OTHER_CANDIDATES) {
+        await this.otherCandidates();
+      }
+    }
+  }
+
+  /** Replaces `range` with candidate `index`, moves the cursor after it, remembers the fill. */
+  private async putInHole(
+    editor: vscode.TextEditor,
+    uri: string,
+    version: number,
+    range: { start: PositionJson; end: PositionJson },
+    candidates: readonly HoleCandidate[],
+    index: number,
+  ): Promise<LastFill | undefined> {
+    const text = candidates[index]?.text ?? '';
+    const target = new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character);
+    const applied = await editor.edit((builder) => {
+      builder.replace(target, text);
+    });
+    if (!applied || editor.document.version === version) {
+      void vscode.window.showInformationMessage('RepoFill: the editor did not apply the edit.');
+      return undefined;
+    }
+    const end = endOf(range.start, text);
+    const cursor = new vscode.Position(end.line, end.character);
+    editor.selection = new vscode.Selection(cursor, cursor);
+    editor.revealRange(new vscode.Range(cursor, cursor));
+    this.lastFill = { uri, version: editor.document.version, start: range.start, end, candidates, index };
+    return this.lastFill;
+  }
+
+  /** A quick pick of the last fill's candidates; the chosen one replaces the inserted text. */
+  async otherCandidates(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    const fill = this.lastFill;
+    const client = this.client;
+    if (editor === undefined || fill === undefined || client === undefined ||
+        client.code2ProtocolConverter.asUri(editor.document.uri) !== fill.uri || editor.document.version !== fill.version) {
+      void vscode.window.showInformationMessage('RepoFill: no fill to choose another candidate for (the text changed since, or there was none). Use "RepoFill: Fill Hole".');
+      return;
+    }
+    const items = fill.candidates.map((candidate, index) => ({
+      ...candidateLabel(candidate.text),
+      description: index === fill.index ? 'in the file' : `candidate ${index + 1} of ${fill.candidates.length}`,
+      index,
+    }));
+    const picked = await vscode.window.showQuickPick(items, { title: 'RepoFill: fill the hole with', matchOnDetail: true });
+    if (picked === undefined || picked.index === fill.index || editor.document.version !== fill.version) {
+      return;
+    }
+    await this.putInHole(editor, fill.uri, fill.version, { start: fill.start, end: fill.end }, fill.candidates, picked.index);
   }
 
   async showContext(): Promise<void> {
@@ -320,13 +636,20 @@ class RepoFill implements vscode.Disposable {
     const position = { line: editor.selection.active.line, character: editor.selection.active.character };
     const raw: unknown = await client.sendRequest(ExecuteCommandRequest.type, { command: 'repofill.showContext', arguments: [{ uri, position }] });
     const text = parseContextText(raw);
-    const document = await vscode.workspace.openTextDocument({ content: text.length > 0 ? text : '(no repository context for this cursor)', language: 'plaintext' });
+    const contextUri = this.contexts.set(editor.document.uri, text.length > 0 ? text : '(no repository context for this cursor)');
+    const document = await vscode.workspace.openTextDocument(contextUri);
     await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
   }
 
   showLog(): void {
     this.output.show(true);
   }
+}
+
+/** The first workspace folder on disk: the server's working directory. */
+function workspaceDirectory(): string | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
 }
 
 let repofill: RepoFill | undefined;
@@ -339,6 +662,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(COMMAND_TOGGLE, () => instance.toggle()),
     vscode.commands.registerCommand('repofill.fillHoleHere', () => instance.fillHole()),
     vscode.commands.registerCommand('repofill.showContextHere', () => instance.showContext()),
+    vscode.commands.registerCommand(COMMAND_OTHER_CANDIDATES, () => instance.otherCandidates()),
+    vscode.workspace.registerTextDocumentContentProvider(CONTEXT_SCHEME, instance.contexts),
     vscode.commands.registerCommand('repofill.restartServer', () => instance.restart()),
     vscode.commands.registerCommand(COMMAND_SHOW_LOG, () => {
       instance.showLog();

@@ -1,6 +1,6 @@
 /**
  * The client-side logic around RepoFill's requests: gating and counting inline completion
- * requests, and building/reading `repofill.fillHole` and `repofill.showContext` payloads.
+ * requests, and building/reading `repofill.fillHoleCandidates` and `repofill.showContext` payloads.
  * Pure: no `vscode` import (the types below are the structural parts of VS Code's types we use).
  */
 
@@ -25,11 +25,16 @@ interface DocumentLike {
 /**
  * `middleware.provideInlineCompletionItems`: skips the request when completions are off for
  * the document's language, and reports each request's start and end (for the status item).
+ * A request that fails answers "no suggestion" and is reported to `failed` (the log), never
+ * thrown to VS Code: the failure of one completion request is not the user's business.
+ * VS Code's `context` (trigger kind, `selectedCompletionInfo` of an open suggest list) is
+ * passed on unchanged.
  */
 export function inlineCompletionMiddleware<D extends DocumentLike, P, C, T, V>(deps: {
   settings: () => ServerSettings;
   started: () => void;
   finished: () => void;
+  failed?: (error: unknown) => void;
 }): (document: D, position: P, context: C, token: T, next: (document: D, position: P, context: C, token: T) => V | PromiseLike<V>) => Promise<V | null> {
   return async (document, position, context, token, next) => {
     if (!completesLanguage(deps.settings(), document.languageId)) {
@@ -39,6 +44,9 @@ export function inlineCompletionMiddleware<D extends DocumentLike, P, C, T, V>(d
     try {
       const result = await next(document, position, context, token);
       return result;
+    } catch (error) {
+      deps.failed?.(error);
+      return null;
     } finally {
       deps.finished();
     }
@@ -64,31 +72,82 @@ export function holeArgument(uri: string, selection: SelectionLike): HoleArgumen
   return { uri, position: json(selection.active) };
 }
 
-export interface FillHoleResult {
-  applied: boolean;
-  message: string;
+/** The position after `text` inserted at `start` (lines split at \n, \r\n or \r; UTF-16 units). */
+export function endOf(start: PositionJson, text: string): PositionJson {
+  const lines = text.split(/\r\n|\r|\n/);
+  const last = lines[lines.length - 1] ?? '';
+  return lines.length === 1 ? { line: start.line, character: start.character + last.length } : { line: start.line + lines.length - 1, character: last.length };
+}
+
+export interface RangeJson {
+  start: PositionJson;
+  end: PositionJson;
+}
+
+/** One `repofill.fillHoleCandidates` candidate: its text and the edit that puts it in the hole. */
+export interface HoleCandidate {
   text: string;
+  score: number;
+  /** The edit's first text edit: the range it replaces (the hole) in protocol terms. */
+  range: RangeJson;
 }
 
-/** Reads the command's result leniently; a malformed answer counts as not applied. */
-export function parseFillHoleResult(value: unknown): FillHoleResult {
+export interface HoleCandidates {
+  message: string;
+  candidates: HoleCandidate[];
+}
+
+function isPosition(value: unknown): value is PositionJson {
+  const v = value as Record<string, unknown> | null;
+  return typeof v === 'object' && v !== null && typeof v.line === 'number' && typeof v.character === 'number';
+}
+
+function isRange(value: unknown): value is RangeJson {
+  const v = value as Record<string, unknown> | null;
+  return typeof v === 'object' && v !== null && isPosition(v.start) && isPosition(v.end);
+}
+
+/** The range the first text edit of a protocol `WorkspaceEdit` replaces (`changes` or `documentChanges`). */
+function firstEditRange(edit: unknown): RangeJson | undefined {
+  const e = (typeof edit === 'object' && edit !== null ? edit : {}) as Record<string, unknown>;
+  const lists: unknown[] = [];
+  if (typeof e.changes === 'object' && e.changes !== null) {
+    lists.push(...Object.values(e.changes as Record<string, unknown>));
+  }
+  if (Array.isArray(e.documentChanges)) {
+    lists.push(...e.documentChanges.map((c: unknown) => (typeof c === 'object' && c !== null ? (c as Record<string, unknown>).edits : undefined)));
+  }
+  for (const list of lists) {
+    if (Array.isArray(list)) {
+      const range: unknown = (list[0] as Record<string, unknown> | undefined)?.range;
+      if (isRange(range)) {
+        return range;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Reads `repofill.fillHoleCandidates`' answer leniently: candidates without text or edit are dropped. */
+export function parseHoleCandidates(value: unknown): HoleCandidates {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  return {
-    applied: v.applied === true,
-    message: typeof v.message === 'string' ? v.message : '',
-    text: typeof v.text === 'string' ? v.text : '',
-  };
+  const candidates: HoleCandidate[] = [];
+  for (const raw of Array.isArray(v.candidates) ? (v.candidates as unknown[]) : []) {
+    const c = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const range = firstEditRange(c.edit);
+    if (typeof c.text === 'string' && range !== undefined) {
+      candidates.push({ text: c.text, score: typeof c.score === 'number' ? c.score : 0, range });
+    }
+  }
+  return { message: typeof v.message === 'string' ? v.message : '', candidates };
 }
 
-/** What to tell the user after a fill: nothing on success, else why not. */
-export function fillHoleNotice(result: FillHoleResult): string | undefined {
-  if (result.applied) {
-    return undefined;
-  }
-  if (result.message.length > 0) {
-    return `RepoFill: ${result.message}`;
-  }
-  return result.text.length > 0 ? 'RepoFill: the editor did not apply the edit.' : 'RepoFill: no suggestion for this hole.';
+/** A quick-pick label for a candidate: its first non-empty line, and how many lines follow. */
+export function candidateLabel(text: string): { label: string; detail: string } {
+  const lines = text.split(/\r\n|\r|\n/);
+  const first = lines.find((l) => l.trim().length > 0)?.trim() ?? '(empty)';
+  const more = lines.length - 1;
+  return { label: first, detail: more > 0 ? `${lines.length} lines` : '1 line' };
 }
 
 export function parseContextText(value: unknown): string {

@@ -210,3 +210,22 @@ export function manifestReader(manifest: unknown, overrides: Record<string, unkn
     return properties[`repofill.${key}`]?.default;
   };
 }
+
+/** How long a change to the server command line waits for the next one before it applies (ms):
+ * the Settings editor writes a text field while the user is still typing in it. */
+export const RESTART_DELAY_MS = 2500;
+
+/**
+ * What a (settled) change to the server command line does: restart with the new command when
+ * it exists; when it does not and a server is running, keep that one (the value is probably
+ * half-typed; the log says why); with no server running, start, which reports the missing
+ * command once.
+ */
+export function restartDecision(commandFound: boolean, running: boolean): 'restart' | 'keep' {
+  return commandFound || !running ? 'restart' : 'keep';
+}
+
+/** Whether `repofill.trace.server` asks for LSP traffic in the log. */
+export function traceRequested(value: unknown): boolean {
+  return value === 'messages' || value === 'verbose';
+}

@@ -61,7 +61,7 @@ export interface ServerProcess {
   readonly stderr: StderrTail;
   /** The command line as shown to users. */
   readonly description: string;
-  /** Resolves when the process exits. */
+  /** Resolves when the process has exited and closed its pipes (so `stderr` holds all it wrote). */
   readonly exited: Promise<{ code: number | null; signal: string | null }>;
 }
 
@@ -92,7 +92,7 @@ export async function spawnServer(line: CommandLine, options: SpawnOptions = {})
     options.onStderr?.(chunk);
   });
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
       resolve({ code, signal });
     });
   });

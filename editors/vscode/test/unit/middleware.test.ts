@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 
-import { fillHoleNotice, holeArgument, inlineCompletionMiddleware, parseContextText, parseFillHoleResult } from '../../src/middleware';
+import { candidateLabel, endOf, holeArgument, inlineCompletionMiddleware, parseContextText, parseHoleCandidates } from '../../src/middleware';
 import { SERVER_DEFAULTS, type ServerSettings } from '../../src/settings';
 
 function harness(settings: ServerSettings) {
@@ -41,10 +41,31 @@ describe('inline completion middleware', () => {
     }
   });
 
-  it('ends the count when the request fails', async () => {
-    const { events, middleware } = harness(SERVER_DEFAULTS);
-    await assert.rejects(middleware({ languageId: 'python' }, 0, '', null, () => Promise.reject(new Error('cancelled'))), /cancelled/);
+  it('a failed request answers no suggestion, is reported to the log and ends the count', async () => {
+    const failures: unknown[] = [];
+    const events: string[] = [];
+    const middleware = inlineCompletionMiddleware<{ languageId: string }, number, string, null, string[]>({
+      settings: () => SERVER_DEFAULTS,
+      started: () => events.push('start'),
+      finished: () => events.push('end'),
+      failed: (error) => failures.push(error),
+    });
+    const error = new Error('position 11:19 is past the end of its line');
+    const result = await middleware({ languageId: 'python' }, 0, '', null, () => Promise.reject(error));
+    assert.equal(result, null);
+    assert.deepEqual(failures, [error]);
     assert.deepEqual(events, ['start', 'end']);
+  });
+
+  it("passes VS Code's context (the suggest list's selected item) on unchanged", async () => {
+    const { middleware } = harness(SERVER_DEFAULTS);
+    const context = { triggerKind: 1, selectedCompletionInfo: { range: { start: 4, end: 6 }, text: 'item' } };
+    let seen: unknown;
+    await middleware({ languageId: 'python' }, 6, JSON.stringify(context), null, (_d, _p, c) => {
+      seen = JSON.parse(c);
+      return Promise.resolve([]);
+    });
+    assert.deepEqual(seen, context);
   });
 });
 
@@ -62,14 +83,39 @@ describe('fill hole', () => {
     });
   });
 
-  it('reads results leniently and explains failures', () => {
-    assert.deepEqual(parseFillHoleResult({ applied: true, message: '', text: 'return a' }), { applied: true, message: '', text: 'return a' });
-    assert.deepEqual(parseFillHoleResult(null), { applied: false, message: '', text: '' });
-    assert.equal(fillHoleNotice({ applied: true, message: '', text: 'x' }), undefined);
-    assert.equal(fillHoleNotice({ applied: false, message: 'no hole at the cursor', text: '' }), 'RepoFill: no hole at the cursor');
-    assert.equal(fillHoleNotice({ applied: false, message: '', text: 'x' }), 'RepoFill: the editor did not apply the edit.');
-    assert.equal(fillHoleNotice({ applied: false, message: '', text: '' }), 'RepoFill: no suggestion for this hole.');
+  it('reads the show-context answer leniently', () => {
     assert.equal(parseContextText({ text: '# a.py' }), '# a.py');
     assert.equal(parseContextText({ text: 3 }), '');
+  });
+
+  it('the cursor goes after the inserted text', () => {
+    assert.deepEqual(endOf(at(4, 8), 'sum(xs)'), at(4, 15));
+    assert.deepEqual(endOf(at(4, 8), 'if x:\n        return 1\n    return 2'), at(6, 12));
+    assert.deepEqual(endOf(at(0, 0), 'a\r\nbc'), at(1, 2));
+    assert.deepEqual(endOf(at(2, 3), ''), at(2, 3));
+  });
+
+  it('reads the candidates with the range their edit replaces, best first', () => {
+    const range = { start: at(1, 11), end: at(1, 17) };
+    const answer = parseHoleCandidates({
+      status: 'ok',
+      message: '',
+      candidates: [
+        { text: 'sum(xs)', score: -1.5, edit: { changes: { 'file:///a.py': [{ range, newText: 'sum(xs)' }] } } },
+        { text: 'max(xs)', score: -2, edit: { documentChanges: [{ textDocument: { uri: 'file:///a.py', version: 3 }, edits: [{ range, newText: 'max(xs)' }] }] } },
+        { text: 'no edit', score: 0 },
+      ],
+    });
+    assert.deepEqual(answer.candidates, [
+      { text: 'sum(xs)', score: -1.5, range },
+      { text: 'max(xs)', score: -2, range },
+    ]);
+    assert.deepEqual(parseHoleCandidates(null), { message: '', candidates: [] });
+    assert.deepEqual(parseHoleCandidates({ message: 'no hole at the cursor', candidates: [] }), { message: 'no hole at the cursor', candidates: [] });
+  });
+
+  it('labels a candidate by its first line', () => {
+    assert.deepEqual(candidateLabel('\n    total = 0\n    return total'), { label: 'total = 0', detail: '3 lines' });
+    assert.deepEqual(candidateLabel('x'), { label: 'x', detail: '1 line' });
   });
 });

@@ -12,8 +12,10 @@ import {
   manifestReader,
   readLaunchSettings,
   readServerSettings,
+  restartDecision,
   SERVER_DEFAULTS,
   SERVER_KEYS,
+  traceRequested,
 } from '../../src/settings';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -134,5 +136,32 @@ describe('reacting to changes', () => {
     assert.equal(completesLanguage({ ...SERVER_DEFAULTS, languages: ['python'] }, 'rust'), false);
     assert.equal(completesLanguage({ ...SERVER_DEFAULTS, languages: ['python'] }, 'python'), true);
     assert.equal(completesLanguage({ ...SERVER_DEFAULTS, enabled: false }, 'python'), false);
+  });
+});
+
+describe('restarting on a changed server command', () => {
+  it('restarts only with a command that exists, unless no server runs anyway', () => {
+    assert.equal(restartDecision(true, true), 'restart');
+    assert.equal(restartDecision(false, true), 'keep'); // half-typed path: keep the running server
+    assert.equal(restartDecision(false, false), 'restart'); // nothing runs: start and say what is missing
+  });
+});
+
+describe('the manifest', () => {
+  const contributes = (manifest as { contributes: { keybindings: { command: string; key: string; when?: string }[]; configuration: { properties: Record<string, { description?: string } | undefined> } } }).contributes;
+
+  it('binds Alt+\\ to "Trigger Inline Suggestion" in the editor', () => {
+    const binding = contributes.keybindings.find((b) => b.command === 'editor.action.inlineSuggest.trigger');
+    assert.ok(binding !== undefined);
+    assert.equal(binding.key, 'alt+\\');
+    assert.match(binding.when ?? '', /editorTextFocus/);
+  });
+
+  it('documents repofill.trace.server and reads its values', () => {
+    assert.match(contributes.configuration.properties['repofill.trace.server']?.description ?? '', /output channel/);
+    assert.equal(traceRequested('messages'), true);
+    assert.equal(traceRequested('verbose'), true);
+    assert.equal(traceRequested('off'), false);
+    assert.equal(traceRequested(undefined), false);
   });
 });
