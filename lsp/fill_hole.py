@@ -251,7 +251,9 @@ def _strict_parser(target: FillTarget, hole: Hole) -> bool:
     )
 
 
-_TRIVIAL_LINE = re.compile(r"[\W_]*(pass|break|continue|return|else|elif|try|finally|end|do)?[\W_]*")
+_TRIVIAL_LINE = re.compile(
+    r"[\W_]*(pass|break|continue|return|else|elif|try|finally|end|do)?[\W_]*"
+)
 
 
 def drop_code_below(body: str, prefix: str, suffix: str) -> str:
