@@ -24,14 +24,13 @@ import {
 
 import { CrashTracker, failureMessage } from './errors';
 import {
-  candidateLabel,
-  endOf,
+  fillHoleNotice,
   holeArgument,
   inlineCompletionMiddleware,
   parseContextText,
-  parseHoleCandidates,
-  type HoleCandidate,
-  type PositionJson,
+  parseFillHoleResult,
+  type FillChoice,
+  type FillHoleResult,
 } from './middleware';
 import { routeServerError, settingForServerError, settingsQuery, ShownErrors } from './notices';
 import { StderrLevels } from './serverLog';
@@ -195,13 +194,10 @@ class ContextDocuments implements vscode.TextDocumentContentProvider, vscode.Dis
   }
 }
 
-/** The last fill: where its text is, so another candidate can take its place. */
+/** The last fill: its document and candidates, so another candidate can take its place. */
 interface LastFill {
   readonly uri: string;
-  readonly version: number;
-  readonly start: PositionJson;
-  readonly end: PositionJson;
-  readonly candidates: readonly HoleCandidate[];
+  readonly choices: readonly FillChoice[];
   readonly index: number;
 }
 
@@ -538,9 +534,9 @@ class RepoFill implements vscode.Disposable {
   }
 
   /**
-   * Fill Hole: asks the server for the hole's candidates (`repofill.fillHoleCandidates`, which
-   * generates, checks and ranks them), puts the best in the hole, leaves the cursor after it and
-   * keeps the others for "Other Candidates…" (a quick pick that swaps the text in place).
+   * Fill Hole: the server fills the hole (`repofill.fillHole`, applied through
+   * `workspace/applyEdit`); the cursor then goes to the end of the inserted text (the result's
+   * `cursor`), and the other candidates are one click away ("Other Candidates…").
    */
   async fillHole(): Promise<void> {
     const editor = vscode.window.activeTextEditor;
@@ -548,28 +544,16 @@ class RepoFill implements vscode.Disposable {
     if (editor === undefined || client === undefined) {
       return;
     }
-    const document = editor.document;
-    const version = document.version;
-    const uri = client.code2ProtocolConverter.asUri(document.uri);
+    const uri = client.code2ProtocolConverter.asUri(editor.document.uri);
     const argument = holeArgument(uri, editor.selection);
     const raw: unknown = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: 'RepoFill: filling the hole' },
-      () => client.sendRequest(ExecuteCommandRequest.type, { command: 'repofill.fillHoleCandidates', arguments: [argument] }),
+      () => client.sendRequest(ExecuteCommandRequest.type, { command: 'repofill.fillHole', arguments: [argument] }),
     );
-    const answer = parseHoleCandidates(raw);
-    const best = answer.candidates[0];
-    if (best === undefined) {
-      void vscode.window.showInformationMessage(`RepoFill: ${answer.message.length > 0 ? answer.message : 'no suggestion for this hole.'}`);
-      return;
-    }
-    if (document.version !== version) {
-      void vscode.window.showInformationMessage('RepoFill: the document changed while filling; nothing was changed.');
-      return;
-    }
-    const fill = await this.putInHole(editor, uri, version, best.range, answer.candidates, 0);
-    if (fill !== undefined && answer.candidates.length > 1) {
+    const result = this.afterFill(client, editor, uri, raw);
+    if (result.applied && result.choices.length > 1) {
       const choice = await vscode.window.showInformationMessage(
-        `RepoFill: filled with the best of ${answer.candidates.length} candidates.`,
+        `RepoFill: filled with candidate ${result.index + 1} of ${result.choices.length}.`,
         OTHER_CANDIDATES,
       );
       if (choice === OTHER_CANDIDATES) {
@@ -578,52 +562,52 @@ class RepoFill implements vscode.Disposable {
     }
   }
 
-  /** Replaces `range` with candidate `index`, moves the cursor after it, remembers the fill. */
-  private async putInHole(
-    editor: vscode.TextEditor,
-    uri: string,
-    version: number,
-    range: { start: PositionJson; end: PositionJson },
-    candidates: readonly HoleCandidate[],
-    index: number,
-  ): Promise<LastFill | undefined> {
-    const text = candidates[index]?.text ?? '';
-    const target = new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character);
-    const applied = await editor.edit((builder) => {
-      builder.replace(target, text);
-    });
-    if (!applied || editor.document.version === version) {
-      void vscode.window.showInformationMessage('RepoFill: the editor did not apply the edit.');
-      return undefined;
+  /** Reads a fill result: the cursor after the inserted text, the candidates remembered, or why nothing happened. */
+  private afterFill(client: LanguageClient, editor: vscode.TextEditor, uri: string, raw: unknown): FillHoleResult {
+    const result = parseFillHoleResult(raw);
+    const notice = fillHoleNotice(result);
+    if (notice !== undefined) {
+      void vscode.window.showInformationMessage(notice);
+      return result;
     }
-    const end = endOf(range.start, text);
-    const cursor = new vscode.Position(end.line, end.character);
-    editor.selection = new vscode.Selection(cursor, cursor);
-    editor.revealRange(new vscode.Range(cursor, cursor));
-    this.lastFill = { uri, version: editor.document.version, start: range.start, end, candidates, index };
-    return this.lastFill;
+    this.lastFill = { uri, choices: result.choices, index: result.index };
+    if (result.cursor !== undefined && vscode.window.activeTextEditor === editor) {
+      const cursor = client.protocol2CodeConverter.asPosition(result.cursor);
+      editor.selection = new vscode.Selection(cursor, cursor);
+      editor.revealRange(new vscode.Range(cursor, cursor));
+    }
+    return result;
   }
 
-  /** A quick pick of the last fill's candidates; the chosen one replaces the inserted text. */
+  /** A quick pick of the last fill's candidates; the chosen one replaces the inserted text
+   * (`repofill.applyFillCandidate`: no undo, no model run). */
   async otherCandidates(): Promise<void> {
     const editor = vscode.window.activeTextEditor;
     const fill = this.lastFill;
-    const client = this.client;
-    if (editor === undefined || fill === undefined || client === undefined ||
-        client.code2ProtocolConverter.asUri(editor.document.uri) !== fill.uri || editor.document.version !== fill.version) {
-      void vscode.window.showInformationMessage('RepoFill: no fill to choose another candidate for (the text changed since, or there was none). Use "RepoFill: Fill Hole".');
+    const client = this.runningClient();
+    if (editor === undefined || client === undefined) {
       return;
     }
-    const items = fill.candidates.map((candidate, index) => ({
-      ...candidateLabel(candidate.text),
-      description: index === fill.index ? 'in the file' : `candidate ${index + 1} of ${fill.candidates.length}`,
-      index,
+    const uri = client.code2ProtocolConverter.asUri(editor.document.uri);
+    if (fill?.uri !== uri || fill.choices.length < 2) {
+      void vscode.window.showInformationMessage('RepoFill: no fill with other candidates in this file. Use "RepoFill: Fill Hole" first.');
+      return;
+    }
+    const items = fill.choices.map((choice) => ({
+      label: choice.label,
+      description: choice.index === fill.index ? 'in the file' : `candidate ${choice.index + 1} of ${fill.choices.length}`,
+      detail: choice.text.includes('\n') ? `${choice.text.split('\n').length} lines` : undefined,
+      index: choice.index,
     }));
-    const picked = await vscode.window.showQuickPick(items, { title: 'RepoFill: fill the hole with', matchOnDetail: true });
-    if (picked === undefined || picked.index === fill.index || editor.document.version !== fill.version) {
+    const picked = await vscode.window.showQuickPick(items, { title: 'RepoFill: fill the hole with' });
+    if (picked === undefined || picked.index === fill.index) {
       return;
     }
-    await this.putInHole(editor, fill.uri, fill.version, { start: fill.start, end: fill.end }, fill.candidates, picked.index);
+    const raw: unknown = await client.sendRequest(ExecuteCommandRequest.type, {
+      command: 'repofill.applyFillCandidate',
+      arguments: [{ uri, index: picked.index }],
+    });
+    this.afterFill(client, editor, uri, raw);
   }
 
   async showContext(): Promise<void> {

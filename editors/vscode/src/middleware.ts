@@ -1,6 +1,6 @@
 /**
  * The client-side logic around RepoFill's requests: gating and counting inline completion
- * requests, and building/reading `repofill.fillHoleCandidates` and `repofill.showContext` payloads.
+ * requests, and building/reading the `repofill.fillHole` and `repofill.showContext` payloads.
  * Pure: no `vscode` import (the types below are the structural parts of VS Code's types we use).
  */
 
@@ -72,29 +72,24 @@ export function holeArgument(uri: string, selection: SelectionLike): HoleArgumen
   return { uri, position: json(selection.active) };
 }
 
-/** The position after `text` inserted at `start` (lines split at \n, \r\n or \r; UTF-16 units). */
-export function endOf(start: PositionJson, text: string): PositionJson {
-  const lines = text.split(/\r\n|\r|\n/);
-  const last = lines[lines.length - 1] ?? '';
-  return lines.length === 1 ? { line: start.line, character: start.character + last.length } : { line: start.line + lines.length - 1, character: last.length };
-}
-
-export interface RangeJson {
-  start: PositionJson;
-  end: PositionJson;
-}
-
-/** One `repofill.fillHoleCandidates` candidate: its text and the edit that puts it in the hole. */
-export interface HoleCandidate {
+/** One candidate of the last fill (`choices` in the fill result, best first). */
+export interface FillChoice {
+  index: number;
+  /** One line, at most 60 characters, for a picker. */
+  label: string;
   text: string;
-  score: number;
-  /** The edit's first text edit: the range it replaces (the hole) in protocol terms. */
-  range: RangeJson;
 }
 
-export interface HoleCandidates {
+/** The fill result of `repofill.fillHole` and `repofill.applyFillCandidate` (docs/protocol.md). */
+export interface FillHoleResult {
+  applied: boolean;
   message: string;
-  candidates: HoleCandidate[];
+  text: string;
+  /** The candidate in the file. */
+  index: number;
+  choices: FillChoice[];
+  /** Where the inserted text ends once the edit is applied; absent from older servers. */
+  cursor: PositionJson | undefined;
 }
 
 function isPosition(value: unknown): value is PositionJson {
@@ -102,52 +97,45 @@ function isPosition(value: unknown): value is PositionJson {
   return typeof v === 'object' && v !== null && typeof v.line === 'number' && typeof v.character === 'number';
 }
 
-function isRange(value: unknown): value is RangeJson {
-  const v = value as Record<string, unknown> | null;
-  return typeof v === 'object' && v !== null && isPosition(v.start) && isPosition(v.end);
+function parseChoice(value: unknown, position: number): FillChoice | undefined {
+  const c = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  if (typeof c.text !== 'string') {
+    return undefined;
+  }
+  const label = typeof c.label === 'string' && c.label.length > 0 ? c.label : candidateLabel(c.text);
+  return { index: typeof c.index === 'number' ? c.index : position, label, text: c.text };
 }
 
-/** The range the first text edit of a protocol `WorkspaceEdit` replaces (`changes` or `documentChanges`). */
-function firstEditRange(edit: unknown): RangeJson | undefined {
-  const e = (typeof edit === 'object' && edit !== null ? edit : {}) as Record<string, unknown>;
-  const lists: unknown[] = [];
-  if (typeof e.changes === 'object' && e.changes !== null) {
-    lists.push(...Object.values(e.changes as Record<string, unknown>));
-  }
-  if (Array.isArray(e.documentChanges)) {
-    lists.push(...e.documentChanges.map((c: unknown) => (typeof c === 'object' && c !== null ? (c as Record<string, unknown>).edits : undefined)));
-  }
-  for (const list of lists) {
-    if (Array.isArray(list)) {
-      const range: unknown = (list[0] as Record<string, unknown> | undefined)?.range;
-      if (isRange(range)) {
-        return range;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Reads `repofill.fillHoleCandidates`' answer leniently: candidates without text or edit are dropped. */
-export function parseHoleCandidates(value: unknown): HoleCandidates {
+/** Reads a fill result leniently; a malformed answer counts as not applied. */
+export function parseFillHoleResult(value: unknown): FillHoleResult {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  const candidates: HoleCandidate[] = [];
-  for (const raw of Array.isArray(v.candidates) ? (v.candidates as unknown[]) : []) {
-    const c = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-    const range = firstEditRange(c.edit);
-    if (typeof c.text === 'string' && range !== undefined) {
-      candidates.push({ text: c.text, score: typeof c.score === 'number' ? c.score : 0, range });
-    }
-  }
-  return { message: typeof v.message === 'string' ? v.message : '', candidates };
+  const choices = (Array.isArray(v.choices) ? (v.choices as unknown[]) : [])
+    .map(parseChoice)
+    .filter((c): c is FillChoice => c !== undefined);
+  return {
+    applied: v.applied === true,
+    message: typeof v.message === 'string' ? v.message : '',
+    text: typeof v.text === 'string' ? v.text : '',
+    index: typeof v.index === 'number' ? v.index : 0,
+    choices,
+    cursor: isPosition(v.cursor) ? { line: v.cursor.line, character: v.cursor.character } : undefined,
+  };
 }
 
-/** A quick-pick label for a candidate: its first non-empty line, and how many lines follow. */
-export function candidateLabel(text: string): { label: string; detail: string } {
-  const lines = text.split(/\r\n|\r|\n/);
-  const first = lines.find((l) => l.trim().length > 0)?.trim() ?? '(empty)';
-  const more = lines.length - 1;
-  return { label: first, detail: more > 0 ? `${lines.length} lines` : '1 line' };
+/** What to tell the user after a fill: nothing on success, else why not. */
+export function fillHoleNotice(result: FillHoleResult): string | undefined {
+  if (result.applied) {
+    return undefined;
+  }
+  if (result.message.length > 0) {
+    return `RepoFill: ${result.message}`;
+  }
+  return result.text.length > 0 ? 'RepoFill: the editor did not apply the edit.' : 'RepoFill: no suggestion for this hole.';
+}
+
+/** A picker label for a candidate: its first non-empty line, trimmed. */
+export function candidateLabel(text: string): string {
+  return text.split(/\r\n|\r|\n/).find((l) => l.trim().length > 0)?.trim() ?? '(empty)';
 }
 
 export function parseContextText(value: unknown): string {
