@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..models.llama_server import free_port, infill_stand_in
 from .editor_tools import ROOT, repofill_command, require
 from .vscode_page import Workbench
 from .vscode_server import CodeServer, Tools, find_tools, package_extension
@@ -113,9 +115,13 @@ def code_server(
     root: Path,
     settings: dict[str, Any],
     artifacts: Path,
+    *,
+    editor_defaults: bool = False,
 ) -> Iterator[Session]:
-    """A fresh code-server with the extension, and a new Chromium page on its workbench."""
-    server = CodeServer(tools, root, FIXTURE, settings)
+    """A fresh code-server with the extension, and a new Chromium page on its workbench.
+
+    `editor_defaults`: VS Code's default editor settings (the suggest list opens while typing)."""
+    server = CodeServer(tools, root, FIXTURE, settings, editor_defaults=editor_defaults)
     server.install(vsix)
     server.start()
     try:
@@ -277,6 +283,12 @@ def test_fill_hole_by_code_action_and_by_command(vscode: Session) -> None:
         filled = wait_filled(vscode, names, before)
         assert not is_hole(function_body(filled, "shout")), filled
         save_screenshot(vscode, "vscode-fill-hole.png")
+        # The cursor is at the end of the inserted text: what is typed next follows it.
+        bench.page.keyboard.press("Escape")
+        bench.type("  # done")
+        typed = bench.save(names)
+        assert typed.rstrip("\n").endswith("  # done"), typed
+        assert typed.replace("  # done", "", 1) == filled, typed
 
 
 @pytest.mark.timeout(600)
@@ -362,3 +374,253 @@ def test_missing_server_command_shows_an_error_with_the_log(
             )
             output.first.wait_for(timeout=30_000)
             bench.wait_status("error")
+
+
+# --- VS Code's default editor settings: popups, the log, the suggest list ----------------------
+
+
+@pytest.fixture(scope="module")
+def vscode_defaults(
+    tools: Tools,
+    browser: Browser,
+    vsix: Path,
+    server_command: str,
+    embedded_model: Path,
+    artifacts: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Session]:
+    """The embedded model, VS Code's default editor settings, `repofill.trace.server` on."""
+    settings = {
+        "repofill.server.command": server_command,
+        "repofill.deadlineMs": DEADLINE_MS,
+        "repofill.maxTokens": MAX_TOKENS,
+        "repofill.trace.server": "messages",
+    }
+    root = tmp_path_factory.mktemp("code-server-defaults")
+    with code_server(tools, browser, vsix, root, settings, artifacts, editor_defaults=True) as s:
+        yield s
+
+
+def wait_log(session: Session, pattern: str, timeout_s: float = 120) -> str:
+    """Waits until RepoFill's output channel has a line matching `pattern`; returns the log."""
+    deadline = time.monotonic() + timeout_s
+    log = ""
+    while time.monotonic() < deadline:
+        log = session.server.extension_log()
+        if re.search(pattern, log, re.MULTILINE):
+            return log
+        time.sleep(0.5)
+    raise AssertionError(f"no log line matching {pattern!r} in {timeout_s} s:\n{log[-3000:]}")
+
+
+def no_toast_for(bench: Workbench, seconds: float) -> list[str]:
+    """The popups that showed during `seconds` (empty when none did)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if bench.toasts().count() > 0:
+            return bench.toast_texts()
+        time.sleep(0.2)
+    return []
+
+
+@pytest.mark.timeout(600)
+def test_log_levels_and_lsp_trace_in_the_output_channel(vscode_defaults: Session) -> None:
+    """Server INFO lines are [info] (not [error]); trace.server shows the LSP traffic at the
+    channel's default level."""
+    bench = vscode_defaults.bench
+    with evidence(vscode_defaults, "log-levels"):
+        bench.open_file("shapes/report.py")
+        bench.wait_status("ready")
+        bench.go_to_end()
+        bench.type("    area = geometry.circle_")
+        log = wait_log(vscode_defaults, r"\[info\] Sending request 'textDocument/inlineCompletion")
+        log = wait_log(vscode_defaults, r"\[info\] .*loading model")
+        wrong = [line for line in log.splitlines() if re.search(r"\[error\].* INFO ", line)]
+        assert not wrong, "INFO records logged as errors:\n" + "\n".join(wrong[:5])
+        assert bench.toasts().count() == 0, bench.toast_texts()
+
+
+@pytest.mark.timeout(600)
+def test_alt_backslash_asks_for_a_suggestion(vscode_defaults: Session) -> None:
+    """After Escape, Alt+\\ (the extension's binding for "Trigger Inline Suggestion") brings a
+    suggestion back: an explicit request."""
+    bench = vscode_defaults.bench
+    with evidence(vscode_defaults, "alt-backslash"):
+        bench.open_file("shapes/totals.py")
+        bench.wait_status("ready")
+        bench.go_to_end()
+        bench.type("    return ")
+        bench.wait_ghost(GHOST_TIMEOUT_S)
+        bench.page.keyboard.press("Escape")
+        bench.ghost().first.wait_for(state="detached")
+        assert bench.no_ghost_for(3), "ghost text came back by itself"
+        bench.page.keyboard.press("Alt+Backslash")
+        assert bench.wait_ghost(GHOST_TIMEOUT_S).strip()
+
+
+@pytest.mark.timeout(600)
+def test_show_context_is_read_only_and_closes_quietly(vscode_defaults: Session) -> None:
+    """Show Context opens a read-only document; closing it asks nothing and raises nothing."""
+    bench = vscode_defaults.bench
+    with evidence(vscode_defaults, "show-context"):
+        bench.open_file("shapes/report.py")
+        bench.wait_status("ready")
+        bench.go_to_end()
+        bench.run_command("RepoFill: Show Context for Cursor")
+        tab = bench.tab("RepoFill context for report.py")
+        tab.first.wait_for(timeout=120_000)
+        tab.first.click()
+        bench.page.keyboard.press("Control+W")
+        tab.first.wait_for(state="detached", timeout=10_000)
+        assert bench.modal_dialog().count() == 0, "closing the context asked to save it"
+        shown = no_toast_for(bench, 5)
+        assert not shown, f"closing Show Context raised: {shown}"
+        assert "KeyError" not in vscode_defaults.server.extension_log()
+
+
+@pytest.mark.timeout(600)
+def test_a_failing_request_is_logged_not_a_popup(
+    tools: Tools,
+    browser: Browser,
+    vsix: Path,
+    server_command: str,
+    artifacts: Path,
+    tmp_path: Path,
+) -> None:
+    """The remote backend points at a closed loopback port: every request fails; the log says
+    so, no popup appears, typing goes on."""
+    settings = {
+        "repofill.server.command": server_command,
+        "repofill.backend": "llama-server",
+        "repofill.remoteUrl": f"http://127.0.0.1:{free_port()}",
+    }
+    with code_server(
+        tools, browser, vsix, tmp_path, settings, artifacts, editor_defaults=True
+    ) as session:
+        bench = session.bench
+        with evidence(session, "failing-request"):
+            bench.open_file("shapes/report.py")
+            bench.wait_status("ready")
+            bench.go_to_end()
+            bench.type("    area = geometry.circle_")
+            wait_log(session, r"cannot connect to the llama-server server")
+            bench.type("area(radius)")
+            shown = no_toast_for(bench, 5)
+            assert not shown, f"a failed completion request raised popups: {shown}"
+
+
+@pytest.mark.timeout(600)
+def test_a_server_exiting_at_start_shows_its_own_error_once(
+    tools: Tools,
+    browser: Browser,
+    vsix: Path,
+    server_command: str,
+    artifacts: Path,
+    tmp_path: Path,
+) -> None:
+    """`serve --bogus-flag`: one popup with the server's own error; Open Settings shows the
+    setting in question."""
+    settings = {
+        "repofill.server.command": server_command,
+        "repofill.server.args": ["serve", "--bogus-flag"],
+    }
+    with code_server(
+        tools, browser, vsix, tmp_path, settings, artifacts, editor_defaults=True
+    ) as session:
+        bench = session.bench
+        with evidence(session, "exit-at-start"):
+            bench.toasts("--bogus-flag").first.wait_for(timeout=90_000)
+            bench.wait_status("error")
+            time.sleep(5)  # anything else would have shown by now
+            texts = bench.toast_texts()
+            assert len(texts) == 1, f"expected one popup, got {texts}"
+            assert "unrecognized arguments: --bogus-flag" in texts[0], texts[0]
+            assert "Pending response" not in texts[0], texts[0]
+            bench.toasts("--bogus-flag").first.locator(".monaco-button").filter(
+                has_text="Open Settings"
+            ).click()
+            found = bench.page.locator(".settings-editor .setting-item-contents")
+            found.first.wait_for(timeout=30_000)
+            time.sleep(1.0)  # the search settles
+            titles = [found.nth(i).inner_text() for i in range(found.count())]
+            assert len(titles) == 1 and "Args" in titles[0], titles
+
+
+@pytest.mark.timeout(600)
+def test_fixing_the_server_command_clears_the_popup_and_half_typed_paths_do_not_restart(
+    tools: Tools,
+    browser: Browser,
+    vsix: Path,
+    server_command: str,
+    embedded_model: Path,
+    artifacts: Path,
+    tmp_path: Path,
+) -> None:
+    settings = {"repofill.server.command": MISSING_SERVER}
+    with code_server(tools, browser, vsix, tmp_path, settings, artifacts) as session:
+        bench = session.bench
+        with evidence(session, "stale-popup"):
+            bench.toasts("repofill-missing").first.wait_for(timeout=90_000)
+            fixed = {**session.server.read_settings(), "repofill.server.command": server_command}
+            session.server.write_settings(fixed)
+            bench.wait_status("ready")
+            bench.toasts("repofill-missing").first.wait_for(state="detached", timeout=10_000)
+
+            # A path typed into the Settings editor is saved while it is typed: a command that
+            # does not exist (yet) does not replace the running server.
+            half = {**fixed, "repofill.server.command": server_command[: len(server_command) // 2]}
+            session.server.write_settings(half)
+            wait_log(session, r"not restarting: .* was not found", timeout_s=30)
+            assert not no_toast_for(bench, 3), bench.toast_texts()
+            assert "RepoFill: ready" in bench.status_label()
+
+
+@pytest.mark.timeout(600)
+def test_suggest_list_open_ghost_beside_it_and_tab_takes_both(
+    tools: Tools,
+    browser: Browser,
+    vsix: Path,
+    server_command: str,
+    artifacts: Path,
+    tmp_path: Path,
+) -> None:
+    """Default settings: typing `it` opens the word list (item selected); the ghost text
+    continues the selected item beside the list, and Tab inserts item and continuation.
+
+    The model is scripted (a llama-server stand-in that always continues with
+    `.price_cents * item.quantity`): the tiny model's guess would blur the verdict."""
+    continuation = ".price_cents * item.quantity"
+    final = {"stopped_eos": True, "stopped_word": False, "stopped_limit": False}
+    with infill_stand_in([continuation], final) as stand_in:
+        settings = {
+            "repofill.server.command": server_command,
+            "repofill.backend": "llama-server",
+            "repofill.remoteUrl": stand_in.url,
+        }
+        with code_server(
+            tools, browser, vsix, tmp_path, settings, artifacts, editor_defaults=True
+        ) as session:
+            bench = session.bench
+            path = session.server.workspace / "shapes" / "cart.py"
+            with evidence(session, "suggest-list"):
+                bench.open_file("shapes/cart.py")
+                bench.wait_status("ready")
+                above = "        total += item.quantity"
+                bench.go_to_line(line_of(path, above), len(above) + 1)
+                bench.page.keyboard.press("Enter")  # VS Code indents the new line
+                bench.type("price = ")
+                bench.page.keyboard.press("Escape")
+                bench.type("it")
+                bench.suggest_rows().first.wait_for(timeout=30_000)
+                selected = bench.suggest_selected()
+                assert selected.startswith("it"), selected
+                shown = bench.wait_ghost(GHOST_TIMEOUT_S)
+                assert bench.suggest_rows().count() > 0, "the suggest list closed"
+                save_screenshot(session, "vscode-suggest-list.png")
+                bench.page.keyboard.press("Tab")
+                time.sleep(1.0)
+                saved = bench.save(path).splitlines()
+                line = saved[saved.index(above) + 1]
+                assert line == "        price = " + selected + continuation, (
+                    f"ghost {shown!r} beside {selected!r}; the line became {line!r}"
+                )

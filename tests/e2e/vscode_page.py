@@ -163,6 +163,35 @@ class Workbench:
                 time.sleep(1)
         row.first.click()
 
+    # --- notifications, tabs, the suggest list ---------------------------------------------
+
+    def toasts(self, text: str | None = None) -> Locator:
+        """Notification popups on screen (toasts), optionally only those containing `text`."""
+        toasts = self.page.locator(".notifications-toasts .notification-toast")
+        return toasts.filter(has_text=text) if text is not None else toasts
+
+    def toast_texts(self) -> list[str]:
+        toasts = self.toasts()
+        return [toasts.nth(i).inner_text() for i in range(toasts.count())]
+
+    def tab(self, title: str) -> Locator:
+        return self.page.locator(".tabs-container .tab").filter(has_text=title)
+
+    def modal_dialog(self) -> Locator:
+        """VS Code's modal dialogs (e.g. "Do you want to save the changes?")."""
+        return self.page.locator(".monaco-dialog-box")
+
+    def suggest_rows(self) -> Locator:
+        """The rows of the open suggest list."""
+        return self.page.locator(".editor-widget.suggest-widget.visible .monaco-list-row")
+
+    def suggest_selected(self) -> str:
+        """The label of the focused suggest-list item."""
+        row = self.page.locator(
+            ".editor-widget.suggest-widget.visible .monaco-list-row.focused .label-name"
+        )
+        return row.first.inner_text().strip()
+
     # --- ghost text ---------------------------------------------------------------------
 
     def ghost(self) -> Locator:

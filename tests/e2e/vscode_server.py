@@ -25,15 +25,11 @@ from .editor_tools import VSCODE_DIR, require, run
 SETUP_COMMAND = "bash scripts/setup_vscode_e2e.sh"
 E2E_CACHE = Path(os.environ.get("REPOFILL_E2E_CACHE", str(Path.home() / ".cache" / "repofill-e2e")))
 
-# User settings for a quiet, deterministic workbench (VSCODE_E2E.md, "Run").
-BASE_SETTINGS: dict[str, Any] = {
+# User settings for a quiet workbench (VSCODE_E2E.md, "Run"): no chat side bar, start page,
+# tips, telemetry, updates or git. None of them changes how the editor behaves.
+QUIET_WORKBENCH: dict[str, Any] = {
     "chat.disableAIFeatures": True,
     "workbench.secondarySideBar.defaultVisibility": "hidden",
-    "editor.inlineSuggest.enabled": True,
-    "editor.quickSuggestions": {"other": False, "comments": False, "strings": False},
-    "editor.suggestOnTriggerCharacters": False,
-    "editor.autoClosingBrackets": "never",
-    "editor.autoClosingQuotes": "never",
     "workbench.startupEditor": "none",
     "security.workspace.trust.enabled": False,
     "telemetry.telemetryLevel": "off",
@@ -43,6 +39,18 @@ BASE_SETTINGS: dict[str, Any] = {
     "git.enabled": False,
     "workbench.tips.enabled": False,
 }
+
+# Editor settings that keep the suggest list and auto-closing out of the way of the tests that
+# check ghost text alone; the tests of VS Code's default editor behaviour leave them out.
+QUIET_EDITOR: dict[str, Any] = {
+    "editor.inlineSuggest.enabled": True,
+    "editor.quickSuggestions": {"other": False, "comments": False, "strings": False},
+    "editor.suggestOnTriggerCharacters": False,
+    "editor.autoClosingBrackets": "never",
+    "editor.autoClosingQuotes": "never",
+}
+
+BASE_SETTINGS: dict[str, Any] = {**QUIET_WORKBENCH, **QUIET_EDITOR}
 
 
 def saved_json(path: Path) -> Any:
@@ -141,7 +149,16 @@ def _alive(pid: int) -> bool:
 class CodeServer:
     """One code-server instance in its own folders under `root`."""
 
-    def __init__(self, tools: Tools, root: Path, fixture: Path, settings: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        tools: Tools,
+        root: Path,
+        fixture: Path,
+        settings: dict[str, Any],
+        *,
+        editor_defaults: bool = False,
+    ) -> None:
+        """`editor_defaults`: VS Code's default editor settings (suggest list on while typing)."""
         self.tools = tools
         self.root = root
         self.user_data = root / "user-data"
@@ -153,7 +170,8 @@ class CodeServer:
         shutil.copytree(fixture, self.workspace)
         for sub in ("xdg-config", "xdg-data", "xdg-cache", "npm-cache", "tmp"):
             (root / sub).mkdir(parents=True, exist_ok=True)
-        self.write_settings({**BASE_SETTINGS, **settings})
+        base = QUIET_WORKBENCH if editor_defaults else BASE_SETTINGS
+        self.write_settings({**base, **settings})
 
     @property
     def settings_file(self) -> Path:

@@ -329,6 +329,13 @@ class RepoFill implements vscode.Disposable {
         },
       },
       initializationOptions: () => currentSettings(),
+      // A failed `initialize` (usually a server that exited while starting): logged here, and
+      // `start()` shows one message with the server's own error (the library would show its
+      // "Pending response rejected since connection got disposed").
+      initializationFailedHandler: (error) => {
+        this.output.error(`initialize failed: ${error instanceof Error ? error.message : String(error)}`);
+        return false;
+      },
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue, handled: true }),
         closed: () => this.onClosed(),
