@@ -57,6 +57,7 @@ def test_protocol_against_real_server(built: Path, embedded_model: Path) -> None
     for name in (
         "answers an inline completion request with a non-empty item at the cursor",
         "repofill.fillHole replaces the <FILL> marker through workspace/applyEdit",
+        "the fill result puts the cursor after the inserted text and offers the other candidates",
         "applies setting changes without a restart",
     ):
         assert re.search(rf"^\s*ok \d+ - {re.escape(name)}\s*$", result.stdout, re.M), (

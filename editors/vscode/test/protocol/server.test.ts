@@ -44,6 +44,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 
 import { failureMessage } from '../../src/errors';
+import { parseFillHoleResult } from '../../src/middleware';
 import { commandLine, manifestReader, readLaunchSettings, readServerSettings, type ServerSettings } from '../../src/settings';
 import { resolveExecutable, spawnServer, type ServerProcess } from '../../src/spawn';
 
@@ -342,6 +343,28 @@ describe('repofill serve over LSP', { skip: skipReason() }, () => {
     const text = live().text(uri);
     assert.equal(text, before + raw.text + after, 'only the marker changed, into the reported text');
     assert.ok(!text.includes('<FILL>'));
+  });
+
+  it('the fill result puts the cursor after the inserted text and offers the other candidates', async () => {
+    const before = 'def rectangle_area(width, height):\n    return ';
+    const after = '\n';
+    const uri = await live().open('cursor.py', `${before}<FILL>${after}`);
+    const result = parseFillHoleResult(await live().execute('repofill.fillHole', [{ uri, position: { line: 1, character: 12 } }], FILL_MS));
+    assert.equal(result.applied, true, `applied (message: ${result.message})`);
+    const document = () => TextDocument.create(uri, 'python', 0, live().text(uri));
+    // the extension moves the cursor to `cursor`: right after the inserted text
+    assert.ok(result.cursor !== undefined, 'the result has a cursor');
+    assert.equal(document().offsetAt(result.cursor), before.length + result.text.length);
+    assert.deepEqual(result.choices[result.index]?.text, result.text);
+    const other = result.choices.find((c) => c.index !== result.index);
+    if (other === undefined) {
+      return; // one valid candidate: nothing else to offer
+    }
+    const swapped = parseFillHoleResult(await live().execute('repofill.applyFillCandidate', [{ uri, index: other.index }]));
+    assert.equal(swapped.applied, true, `applied (message: ${swapped.message})`);
+    assert.equal(live().text(uri), before + other.text + after, 'the other candidate replaced the first, no undo');
+    assert.ok(swapped.cursor !== undefined);
+    assert.equal(document().offsetAt(swapped.cursor), before.length + other.text.length);
   });
 
   it('repofill.fillHole without a hole at the cursor says so and edits nothing', async () => {
