@@ -73,9 +73,8 @@ class ClientLogHandler(logging.Handler):
 
     def _send(self, params: types.LogMessageParams, record: logging.LogRecord) -> None:
         try:
-            transport = getattr(self.server.protocol, "transport", None)
-            if transport is None or (hasattr(transport, "is_closing") and transport.is_closing()):
-                raise RuntimeError("no connection")
+            if getattr(self.server.protocol, "writer", None) is None:
+                raise RuntimeError("no connection")  # pygls would log an error: a loop
             self.server.window_log_message(params)
         except Exception:
             self._fall_back(record)

@@ -264,7 +264,7 @@ def drop_code_below(body: str, prefix: str, suffix: str) -> str:
     block); lines without a name or value of their own (`}`, `else:`, `pass`) never count. The
     first line continues the hole's own line and is always kept.
     """
-    line = prefix[prefix.rfind("\n") + 1 :]
+    line = prefix[prefix.rfind("\n") + 1 :] + body.split("\n", 1)[0]  # the hole's line, filled
     below = _block_lines(suffix, len(line) - len(line.lstrip(" \t")))
     if not below:
         return body

@@ -18,6 +18,7 @@ from repofill.lsp.fill_hole import (
     FillCandidate,
     FillOptions,
     FillTarget,
+    drop_code_below,
     fill,
     parses,
     rank,
@@ -244,6 +245,14 @@ async def test_fill_above_existing_code_does_not_write_it_again(tmp_path: Path) 
     result = await fill(_engine(backend), target, FillOptions(candidates=3))
     assert [c.text for c in result.candidates] == ["r * r", "r + r\n    z = 0"]
     assert result.dropped == {"repeats": 1}
+
+
+def test_code_below_means_the_rest_of_the_holes_block() -> None:
+    prefix = "def total(prices):\n    result = 0\n"  # a whole-line hole (TODO comment)
+    suffix = "\n    return result\n\n\ndef other(xs):\n    for x in xs:\n        print(x)\n"
+    body = "    for x in prices:\n        print(x)\n        result += x\n    return result"
+    # `print(x)` is in another function: kept; `return result` is below in this block: cut
+    assert drop_code_below(body, prefix, suffix) == body.rsplit("\n", 1)[0]
 
 
 # -- verified mode ------------------------------------------------------------------------------

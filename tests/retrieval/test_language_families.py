@@ -15,7 +15,7 @@ Build = Callable[[str], Retriever]
 
 def test_a_python_cursor_gets_no_typescript_context(indexed: Build) -> None:
     r = indexed("mixed_shop")
-    cursor = cursor_at(r.root, "shop/cart.py", "price = ", cut_line=False)
+    cursor = cursor_at(r.root, "shop/cart.py", "item.price_cents")
     ctx = r.select(cursor, approx_tokens, 2048)
     paths = {s.path for s in ctx.snippets}
     assert paths, "no context at all"
@@ -24,7 +24,7 @@ def test_a_python_cursor_gets_no_typescript_context(indexed: Build) -> None:
 
 def test_javascript_and_typescript_share_context(indexed: Build) -> None:
     r = indexed("mixed_shop")
-    cursor = cursor_at(r.root, "web/checkout.js", "const price = ", cut_line=False)
+    cursor = cursor_at(r.root, "web/checkout.js", "item.price_cents")
     ctx = r.select(cursor, approx_tokens, 2048)
     paths = {s.path for s in ctx.snippets}
     assert "web/cart.ts" in paths, paths
