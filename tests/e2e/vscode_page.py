@@ -2,8 +2,10 @@
 
 Selectors were measured on VS Code 1.139.1 (../shared/VSCODE_E2E.md, "Selectors and keys").
 Ghost text is read from the DOM before it is accepted: the rest of the cursor line is
-`.ghost-text-decoration`, further lines are the `.view-line`s of `.suggest-preview-text` (their
-spans carry `.ghost-text`); the DOM uses U+00A0 for spaces.
+`.ghost-text-decoration` (beside an open suggest list, the selected item's rest; what the inline
+completion adds after it is `.ghost-text-decoration-preview`), further lines are the
+`.view-line`s of `.suggest-preview-text` (their spans carry `.ghost-text`); the DOM uses U+00A0
+for spaces.
 """
 
 from __future__ import annotations
@@ -205,7 +207,11 @@ class Workbench:
 
     def ghost_text(self) -> str:
         page = self.page
-        first = page.locator(f"{EDITOR} .ghost-text-decoration")
+        # With the suggest list open, the rest of the selected item is `.ghost-text-decoration`
+        # and what the inline completion adds after it `.ghost-text-decoration-preview`.
+        first = page.locator(
+            f"{EDITOR} .ghost-text-decoration, {EDITOR} .ghost-text-decoration-preview"
+        )
         head = "".join(first.nth(i).inner_text() for i in range(first.count()))
         # Lines 2+ are a view zone: `.view-line`s whose spans carry `.ghost-text`.
         more = page.locator(f"{EDITOR} .suggest-preview-text .view-line")

@@ -157,6 +157,15 @@ describe('the manifest', () => {
     assert.match(binding.when ?? '', /editorTextFocus/);
   });
 
+  it('Tab beside an open suggest list takes the selected item and the ghost text after it', () => {
+    const binding = contributes.keybindings.find((b) => b.command === 'editor.action.inlineSuggest.commit');
+    assert.ok(binding !== undefined);
+    assert.equal(binding.key, 'tab');
+    for (const key of ['suggestWidgetVisible', 'inlineSuggestionVisible', 'editorTextFocus', '!editorReadonly']) {
+      assert.ok((binding.when ?? '').split(' && ').includes(key), key);
+    }
+  });
+
   it('documents repofill.trace.server and reads its values', () => {
     assert.match(contributes.configuration.properties['repofill.trace.server']?.description ?? '', /output channel/);
     assert.equal(traceRequested('messages'), true);
