@@ -515,6 +515,7 @@ class RepoFill implements vscode.Disposable {
    */
   private scheduleRestart(): void {
     clearTimeout(this.restartTimer);
+    this.output.info(`the server command line changed; restarting once it stays the same for ${RESTART_DELAY_MS} ms`);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       const c = config();
