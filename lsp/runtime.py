@@ -38,6 +38,7 @@ def llama_options(settings: Settings) -> LlamaOptions:
         n_gpu_layers=None if settings.nGpuLayers < 0 else settings.nGpuLayers,
         flash_attn=settings.flashAttn,
         kv_cache_type=settings.kvCacheType,
+        n_threads=None if settings.threads == "auto" else int(settings.threads),
     )
 
 
@@ -258,6 +259,7 @@ def _model_key(settings: Settings) -> tuple[object, ...]:
         s.nGpuLayers,
         s.flashAttn,
         s.kvCacheType,
+        s.threads,
     )
 
 
