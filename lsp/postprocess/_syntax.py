@@ -7,6 +7,7 @@ either side.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 from repofill.retrieval.languages import parser
@@ -164,3 +165,47 @@ def in_comment_or_string(language: str, win: Window) -> bool | None:
                 return not text.rstrip().endswith(b"*/")
         node = node.parent
     return False
+
+
+@dataclass(frozen=True)
+class _PyError:
+    offset: int  # characters into the parsed text
+    message: str
+
+
+def _python_error(source: str) -> _PyError | None:
+    """The first error Python's own parser reports for `source` (None: it parses)."""
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:  # IndentationError and TabError included
+        starts = [0]
+        for line in source.split("\n"):
+            starts.append(starts[-1] + len(line) + 1)
+        row = min(max(1, exc.lineno or 1), len(starts) - 1)
+        column = max(0, (exc.offset or 1) - 1)
+        return _PyError(min(starts[row - 1] + column, len(source)), exc.msg)
+    except (ValueError, RecursionError, MemoryError):
+        return None  # NUL bytes, or too deep to judge: no verdict
+    return None
+
+
+def python_adds_error(win: Window, insert: str) -> bool:
+    """Whether `insert` at the cursor makes Python's parser fail where it did not before.
+
+    Tree-sitter recovers from an unexpected indent without an ERROR node; Python's parser
+    (`ast.parse`, so indentation, unterminated strings and unclosed brackets count) does not.
+    The parser reports only its first error, so an error already in the window counts as the
+    same one when the new first error lies at its place (shifted past the insertion) with the
+    same message; an error inside the inserted text, or before the old one, is the candidate's.
+    """
+    new = _python_error(win.before + insert + win.after)
+    if new is None:
+        return False
+    old = _python_error(win.before + win.after)
+    if old is None:
+        return True
+    start, end = len(win.before), len(win.before) + len(insert)
+    if start <= new.offset < end:
+        return True
+    mapped = new.offset if new.offset < start else new.offset - len(insert)
+    return mapped < old.offset or (mapped == old.offset and new.message != old.message)
