@@ -17,6 +17,7 @@ from repofill.retrieval.languages import language_for
 from repofill.retrieval.types import Cursor
 
 from .command_args import command_argument, positions
+from .documents import install as install_documents
 from .engine import Engine
 from .fill_hole_protocol import (
     FillCache,
@@ -106,6 +107,7 @@ def create_server(runtime: Runtime) -> RepoFillServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: RepoFillServer, params: types.InitializeParams) -> None:
+        install_documents(ls.protocol)  # lines as LSP counts them (`\n`, `\r\n`, `\r` only)
         ls.runtime.settings = ls.runtime.settings.merged(params.initialization_options)
         ls.loop = asyncio.get_running_loop()
         ls.runtime.start(_workspace_root(params), on_state=ls.set_state)
