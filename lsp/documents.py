@@ -1,9 +1,9 @@
 """The server's copy of the editor's documents, split into lines the way LSP counts them.
 
-LSP has three line terminators: `\\n`, `\\r\\n` and `\\r` (specification 3.17, "Position"). pygls
-splits with `str.splitlines`, which also breaks at `\\v`, `\\f`, `\\x1c`-`\\x1e`, `\\x85`, U+2028 and
-U+2029; a form feed (page break) line in a Python file would then shift every position below it
-by one line and corrupt incremental edits there. `LspTextDocument` counts LSP's three only, and
+LSP has three line terminators: LF, CR LF and CR (specification 3.17, "Position"). pygls splits
+with `str.splitlines`, which also breaks at VT, FF, U+001C-U+001E, NEL, U+2028 and U+2029; a
+form feed (page break) line in a Python file would then shift every position below it by one
+line and corrupt incremental edits there. `LspTextDocument` counts LSP's three only, and
 `install` makes a workspace create such documents.
 """
 

@@ -17,6 +17,7 @@ from repofill.retrieval.languages import language_for
 from repofill.retrieval.types import Cursor
 
 from .command_args import command_argument, positions
+from .cursor import word_end
 from .documents import install as install_documents
 from .engine import Engine
 from .fill_hole_protocol import (
@@ -28,6 +29,7 @@ from .fill_hole_protocol import (
 )
 from .lifecycle import LifecycleProtocol, watch_parent
 from .runtime import Runtime
+from .watch import registration
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +118,9 @@ def create_server(runtime: Runtime) -> RepoFillServer:
     @server.feature(types.INITIALIZED)
     def initialized(ls: RepoFillServer, params: types.InitializedParams) -> None:
         ls.client_initialized = True
+        watchers = registration(ls.client_capabilities)
+        if watchers is not None:  # `.gitignore` and friends: re-decide what may be read
+            ls.client_register_capability(watchers)
         ls.runtime.start_index(_Progress(ls))
         state, message = ls.runtime.state, ls.runtime.state_message
         ls.state = ""  # force one notification with the current state
@@ -177,10 +182,12 @@ def create_server(runtime: Runtime) -> RepoFillServer:
             # the document changed while the model worked: the suggestion is for stale text
             return types.InlineCompletionList(items=[])
         position = params.position
+        # In the middle of a word the item replaces the rest of it: `res|u` + `ult` -> `result`.
+        rest = cursor.text[cursor.offset : word_end(cursor.text, cursor.offset)]
+        units = ls.workspace.position_codec.client_num_units(rest)
+        end = types.Position(line=position.line, character=position.character + units)
         items = [
-            types.InlineCompletionItem(
-                insert_text=text, range=types.Range(start=position, end=position)
-            )
+            types.InlineCompletionItem(insert_text=text, range=types.Range(start=position, end=end))
             for text in result.items
         ]
         return types.InlineCompletionList(items=items)

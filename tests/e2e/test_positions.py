@@ -163,7 +163,7 @@ def test_a_form_feed_line_is_one_line(server: tuple[RawClient, str]) -> None:
 def test_edits_below_a_page_break_land_on_their_line(
     server: tuple[RawClient, str], page_break: str
 ) -> None:
-    raw, encoding = server
+    raw, _ = server
     uri = f"file:///positions/doc{next(_uris)}.py"
     text = f"import os\n{page_break}\ndef f():\n    return 1\n"
     raw.notify(
