@@ -130,18 +130,23 @@ class Retriever:
         index changed: files now ignored leave the index, files no longer ignored join it."""
         readable = set(discover(self.root, self._wanted))
         self._allowed.clear()
-        for rel in [p for p in self.index.entries if p not in readable]:
+        gone = [p for p in self.index.entries if p not in readable]
+        new = sorted(readable - set(self.index.entries))
+        for rel in gone:
             self.index.remove(rel)
-        for rel in sorted(readable - set(self.index.entries)):
-            text = read_text(self.root / rel)
+        joined = 0
+        for rel in new:
+            text = read_text(self.root / rel)  # None for a secret, binary or unreadable file
             if text is not None:
                 try:
-                    self.index.put(rel, text, rebuild=False)
+                    joined += self.index.put(rel, text, rebuild=False)
                 except Exception:  # one bad file must not stop the refresh
                     log.exception("cannot index %s", rel)
         self.index.flush()
-        self.generation += 1
-        log.info("ignore rules changed: %d files readable", self.file_count)
+        if gone or joined:
+            # `git status` rewrites the index often: only a real change drops selected context
+            self.generation += 1
+            log.info("ignore rules changed: %d files left, %d joined", len(gone), joined)
 
     def _may_read(self, rel: str) -> bool:
         allowed = self._allowed.get(rel)
