@@ -8,6 +8,7 @@ either side.
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass
 
 from repofill.retrieval.languages import parser
@@ -107,6 +108,10 @@ class ErrorCounts:
     before: int  # errors in the window without the insertion
     after: int  # errors with it
     inside: int  # ERROR nodes lying wholly inside the inserted text
+    near: int = 0
+    """ERROR or MISSING nodes starting inside the inserted text (or right at its end) where the
+    window without it had none: errors the insertion adds even when the cursor's line already
+    had one (`name = |` is an error of its own)."""
 
 
 def count_errors(language: str, win: Window, insert: str) -> ErrorCounts | None:
@@ -118,7 +123,8 @@ def count_errors(language: str, win: Window, insert: str) -> ErrorCounts | None:
     after = win.after.encode()
     ins = insert.encode()
     old = ts.parse(before + after)
-    old_errors = len(error_nodes(old))
+    old_nodes = error_nodes(old)
+    old_errors = len(old_nodes)
     at = _point_after(before, Point(0, 0))
     old.edit(
         start_byte=len(before),
@@ -131,7 +137,17 @@ def count_errors(language: str, win: Window, insert: str) -> ErrorCounts | None:
     new = error_nodes(ts.parse(before + ins + after, old))
     start, end = len(before), len(before) + len(ins)
     inside = sum(1 for n in new if n.is_error and start <= n.start_byte < n.end_byte <= end)
-    return ErrorCounts(old_errors, len(new), inside)
+    # An old error at the cursor may stay there or move past the insertion; later ones move.
+    known = {(n.is_missing, n.start_byte) for n in old_nodes if n.start_byte < start}
+    for n in old_nodes:
+        if n.start_byte >= start:
+            known.add((n.is_missing, n.start_byte + len(ins)))
+        if n.start_byte == start:
+            known.add((n.is_missing, start))
+    near = sum(
+        1 for n in new if start <= n.start_byte <= end and (n.is_missing, n.start_byte) not in known
+    )
+    return ErrorCounts(old_errors, len(new), inside, near)
 
 
 _LITERAL_TYPES = (
@@ -176,7 +192,9 @@ class _PyError:
 def _python_error(source: str) -> _PyError | None:
     """The first error Python's own parser reports for `source` (None: it parses)."""
     try:
-        ast.parse(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for `1if x` and the like
+            ast.parse(source)
     except SyntaxError as exc:  # IndentationError and TabError included
         starts = [0]
         for line in source.split("\n"):

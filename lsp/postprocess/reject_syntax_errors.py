@@ -3,7 +3,9 @@
 - Tree-sitter: the errors of the enclosing top-level region are counted without and with the
   candidate; more errors with it means it does not fit (Cody does the same). The count alone
   misses a candidate that replaces the error of a half-typed line (`let x = |;`) with one of its
-  own, so an ERROR node lying wholly inside the candidate rejects it too.
+  own, so an ERROR node lying wholly inside the candidate rejects it too, and so does an ERROR
+  or MISSING node that starts in the candidate (or at its end) where the window without it had
+  none.
 - Strings, templates and comments (`_lexer`): one the candidate opens must be closed by the
   candidate or by the code after it, and a line comment must not swallow the code after the
   cursor. This is judged on the candidate's own tokens, so it holds when the cursor line already
@@ -30,4 +32,4 @@ def reject_syntax_errors(candidate: str, ctx: PostContext) -> str | None:
     counts = count_errors(ctx.language, win, candidate)
     if counts is None:
         return candidate
-    return None if counts.after > counts.before or counts.inside else candidate
+    return None if counts.after > counts.before or counts.inside or counts.near else candidate
