@@ -166,7 +166,11 @@ class Engine:
         n_candidates: int = 1,
         started: float | None = None,
         plan: Plan | None = None,
+        backend: Backend | None = None,
     ) -> InfillRequest:
+        """The model request for `cursor`: its window bounded in `backend`'s tokens (by default
+        the worker's loaded backend; without one, in characters only). ModelError when the
+        document holds a secret."""
         if is_secret(cursor.path, cursor.text):
             # every prompt is built here (completion, fill-hole): the last gate before a model
             raise ModelError(f"{cursor.path.name} holds a secret: it is never sent to a model")
@@ -179,7 +183,8 @@ class Engine:
         )
         max_tokens = self.settings.maxTokens * (4 if multiline else 1)
         prefix, suffix = win.prefix, win.suffix
-        backend = self.worker.backend() if self.worker.loaded else None
+        if backend is None and self.worker.loaded and self.worker.error is None:
+            backend = self.worker.backend()
         if backend is not None:
             # The character window can hold more tokens than the model's context window (CJK,
             # emoji, minified code): bound it in tokens, the context snippets and output counted.
@@ -250,6 +255,7 @@ class Engine:
             max_lines=lines,
             started=time.monotonic(),
             plan=plan(chosen, items=n_candidates),
+            backend=backend,
         )
         self._running = (cursor.path, cursor.line, cancel)
         try:
