@@ -136,7 +136,7 @@ def test_a_private_key_never_reaches_the_model(tmp_path: Path) -> None:
         keys_uri = raw.open(root / "keys.py", keys_text)
         assert _complete(raw, keys_uri, 6, 0)["items"] == []
         main_uri = raw.open(root / "main.py", main)
-        _wait_indexed(raw, 3)
+        _wait_indexed(raw, 2)  # main.py and helpers.py: keys.py holds a key
         _complete(raw, main_uri, 4, 0)
         requests = read_log(log)
         assert requests, "the control completion in main.py reached the model"
