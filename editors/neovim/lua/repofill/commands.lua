@@ -88,7 +88,7 @@ function M.show_context()
   end, bufnr)
 end
 
---- Defines :RepoFillToggle, :RepoFillHole, :RepoFillContext, :RepoFillRestart, :RepoFillStatus.
+--- Defines :RepoFillToggle, :RepoFillHole, :RepoFillContext, :RepoFillRestart, :RepoFillStatus, :RepoFillLog.
 function M.create()
   local function repofill()
     local r = require('repofill')
@@ -109,6 +109,9 @@ function M.create()
   api.nvim_create_user_command('RepoFillRestart', function()
     repofill().restart()
   end, { desc = 'RepoFill: restart the server' })
+  api.nvim_create_user_command('RepoFillLog', function()
+    vim.cmd.tabedit(vim.fn.fnameescape(compat.log_path()))
+  end, { desc = "RepoFill: open Neovim's LSP log (the server's messages)" })
   api.nvim_create_user_command('RepoFillStatus', function()
     vim.notify(repofill().status(), vim.log.levels.INFO)
   end, { desc = "RepoFill: the server's state" })
