@@ -48,7 +48,7 @@ class Cell:
 
 
 def _colour(params: list[int], i: int) -> tuple[str | None, int]:
-    """Parses `38;5;n` / `38;2;r;g;b` starting at params[i] (the 5 or 2); returns (colour, next i)."""
+    """Parses `38;5;n` / `38;2;r;g;b` from params[i] (the 5 or 2): (colour, the next i)."""
     if i < len(params) and params[i] == 5 and i + 1 < len(params):
         return str(params[i + 1]), i + 2
     if i < len(params) and params[i] == 2 and i + 3 < len(params):
@@ -195,10 +195,14 @@ class Tmux:
 
     def screen(self) -> Screen:
         ansi = self._tmux("capture-pane", "-t", self.session, "-e", "-p")
-        x, y = self._tmux("display-message", "-t", self.session, "-p", "#{cursor_x} #{cursor_y}").split()
+        x, y = self._tmux(
+            "display-message", "-t", self.session, "-p", "#{cursor_x} #{cursor_y}"
+        ).split()
         return Screen(ansi.rstrip("\n"), (int(x), int(y)))
 
-    def wait(self, what: str, check: Callable[[Screen], T | None], timeout: float, every: float = 0.25) -> T:
+    def wait(
+        self, what: str, check: Callable[[Screen], T | None], timeout: float, every: float = 0.25
+    ) -> T:
         """Captures the screen until `check` returns a value (not None / False); raises with the
         last screen after `timeout` seconds."""
         deadline = time.monotonic() + timeout
@@ -208,5 +212,8 @@ class Tmux:
             if value is not None and value is not False:
                 return value
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; the screen:\n{screen.text()}")
+                raise AssertionError(
+                    f"timed out after {timeout:.0f} s waiting for {what}; "
+                    f"the screen:\n{screen.text()}"
+                )
             time.sleep(every)

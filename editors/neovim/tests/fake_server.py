@@ -107,13 +107,41 @@ def _fill(msg: dict[str, Any]) -> None:
     token = "fake-fill"
     _request("window/workDoneProgress/create", {"token": token})
     time.sleep(0.1)
-    _notify("$/progress", {"token": token, "value": {"kind": "begin", "title": "RepoFill: Fill this hole", "percentage": 0}})
+    _notify(
+        "$/progress",
+        {
+            "token": token,
+            "value": {"kind": "begin", "title": "RepoFill: Fill this hole", "percentage": 0},
+        },
+    )
     steps = 4
     for i in range(steps):
         time.sleep(_script.get("fill_ms", 2000) / 1000 / steps)
-        _notify("$/progress", {"token": token, "value": {"kind": "report", "message": f"candidate {i + 1}/{steps}", "percentage": 25 * i}})
-    _notify("$/progress", {"token": token, "value": {"kind": "end", "message": "no valid candidate"}})
-    _send({"id": msg["id"], "result": {"applied": False, "message": "no valid candidate", "text": "", "candidates": 0}})
+        _notify(
+            "$/progress",
+            {
+                "token": token,
+                "value": {
+                    "kind": "report",
+                    "message": f"candidate {i + 1}/{steps}",
+                    "percentage": 25 * i,
+                },
+            },
+        )
+    _notify(
+        "$/progress", {"token": token, "value": {"kind": "end", "message": "no valid candidate"}}
+    )
+    _send(
+        {
+            "id": msg["id"],
+            "result": {
+                "applied": False,
+                "message": "no valid candidate",
+                "text": "",
+                "candidates": 0,
+            },
+        }
+    )
 
 
 def main() -> None:
@@ -135,7 +163,10 @@ def main() -> None:
             }
             _send({"id": msg["id"], "result": {"capabilities": caps}})
         elif method == "initialized":
-            _notify("repofill/status", {"state": _script.get("state", "ready"), "message": _script.get("message", "")})
+            _notify(
+                "repofill/status",
+                {"state": _script.get("state", "ready"), "message": _script.get("message", "")},
+            )
         elif method == "workspace/didChangeConfiguration":
             settings = (params.get("settings") or {}).get("repofill") or {}
             _script.update(settings.get("fake") or {})
