@@ -199,8 +199,7 @@ class Editor:
             if (
                 not text
                 or not marked <= styles
-                or (row + 1 < len(lines)
-                and text == lines[row + 1].rstrip())
+                or (row + 1 < len(lines) and text == lines[row + 1].rstrip())
             ):
                 break
             parts.append(text)
@@ -312,20 +311,12 @@ def _tab_inserts_what_is_shown(ed: Editor, ghost: Ghost) -> None:
 
 
 def _stale_ghost_and_tab(ed: Editor) -> None:
-    """A ghost on a new line looks different from code and from the `~` filler; typing a
-    character it does not continue never leaves the old suggestion on screen, and Tab inserts
-    the ghost shown for the typed text."""
+    """A ghost on a new line; typing a character it does not continue never leaves the old
+    suggestion on screen, and Tab inserts the ghost shown for the typed text."""
     ed.goto("    area = circle_area")
     ed.tmux.keys("o")
     ed.wait_mode("i")
     first = ed.wait_ghost("a ghost on a new line")
-    screen = ed.tmux.screen()
-    code_styles = screen.styles_of("area = circle_area(radius)")
-    filler_styles = screen.styles_of("~")
-    assert not (first.styles & code_styles), (
-        f"ghost drawn like code: {first.styles} vs {code_styles}"
-    )
-    assert not (first.styles & filler_styles), f"ghost drawn like the ~ filler: {first.styles}"
     typed = "rect = rec" if not first.text.lstrip().startswith("r") else "size = rec"
     ed.tmux.type(typed)
     stale = first.text.lstrip()[len(typed) :]
@@ -337,6 +328,21 @@ def _stale_ghost_and_tab(ed: Editor) -> None:
         time.sleep(0.25)
     second = ed.wait_ghost("a ghost for the typed text")
     _tab_inserts_what_is_shown(ed, second)
+
+
+def _ghost_colours(ed: Editor) -> None:
+    """The ghost looks different from code and from the `~` filler (256 colours, no
+    termguicolors)."""
+    ed.goto("    return area")
+    ed.tmux.keys("O")
+    ed.wait_mode("i")
+    ghost = ed.wait_ghost("a ghost to look at")
+    screen = ed.tmux.screen()
+    code_styles = screen.styles_of("area = circle_area(radius)")
+    filler_styles = screen.styles_of("~")
+    ed.tmux.keys("Escape", "u")  # drop the new line
+    assert not (ghost.styles & code_styles), f"ghost drawn like code: {ghost.styles}"
+    assert not (ghost.styles & filler_styles), f"ghost drawn like the ~ filler: {ghost.styles}"
 
 
 def _mid_line(ed: Editor) -> None:
@@ -397,7 +403,14 @@ def _reload(ed: Editor) -> None:
     ed.wait_ghost("a ghost after :e!")
 
 
-STEPS = [_stale_ghost_and_tab, _mid_line, _alt_keys_without_ghost, _long_line, _reload]
+STEPS = [
+    _stale_ghost_and_tab,
+    _ghost_colours,
+    _mid_line,
+    _alt_keys_without_ghost,
+    _long_line,
+    _reload,
+]
 
 
 @pytest.mark.model
@@ -407,9 +420,9 @@ STEPS = [_stale_ghost_and_tab, _mid_line, _alt_keys_without_ghost, _long_line, _
 def test_ghost_text_on_screen(
     ghost: str, tmp_path: Path, editor_factory: list[Editor], embedded_model: Path
 ) -> None:
-    """Both renderers, one editor: each step (stale ghost and Tab, mid-line, Alt+]/Alt+[ with
-    nothing shown, a long line, :e!) runs even when an earlier one failed; all failures are
-    reported."""
+    """Both renderers, one editor: each step (stale ghost and Tab, ghost colours, mid-line,
+    Alt+]/Alt+[ with nothing shown, a long line, :e!) runs even when an earlier one failed; all
+    failures are reported."""
     ed = _editor(tmp_path, editor_factory, ghost, _setup_lua(ghost), "shapes.py")
     ed.wait_ready()
     failures = []

@@ -14,6 +14,7 @@ initializationOptions (and in workspace/didChangeConfiguration):
                window/showMessage type Error (what `repofill serve` does for a failed request)
     state      repofill.status state (default "ready"); also sent as repofill/status at start
     model      repofill.status model name (default "fake.gguf"; "" while loading)
+    model_state  repofill.status modelState (left out when not set, as older servers do)
     fill_ms    repofill.fillHole runs this long with $/progress (default 2000)
 
 Every request the client sends is appended as one JSON line to $REPOFILL_FAKE_LOG when set.
@@ -78,6 +79,7 @@ def _status() -> dict[str, Any]:
         "state": _script.get("state", "ready"),
         "message": _script.get("message", ""),
         "model": _script.get("model", "fake.gguf"),
+        **({"modelState": _script["model_state"]} if "model_state" in _script else {}),
         "family": "fake",
         "indexedFiles": 1,
     }

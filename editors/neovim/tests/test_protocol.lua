@@ -253,6 +253,17 @@ local tests = {
     end,
   },
   {
+    ':checkhealth repofill reads modelState "loading" (servers that report it)',
+    function()
+      local child, ws = start({ state = 'ready', model_state = 'loading', model = '' })
+      child:cmd('checkhealth repofill')
+      local report = table.concat(child:lines(), '\n')
+      H.ok(report:find('loading', 1, true), report)
+      H.ok(not report:find('ERROR', 1, true), report)
+      stop(child, ws)
+    end,
+  },
+  {
     'a fill in progress: the statusline says working, :RepoFillStatus says busy, the command line shows progress',
     function()
       local child, ws = start({ fill_ms = 4000 })

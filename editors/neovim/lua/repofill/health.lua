@@ -51,13 +51,16 @@ local function report(check)
   end
 end
 
---- Whether a repofill.status answer means the model is still loading: state "loading", or
---- "starting" (servers before the "loading" state) with no model yet.
+--- Whether a repofill.status answer means the model is still loading: `modelState` "loading",
+--- or (servers without `modelState`) state "starting" with no model yet.
 --- @param status table
 --- @return boolean
 function M.loading(status)
+  if type(status.modelState) == 'string' then
+    return status.modelState == 'loading'
+  end
   local no_model = type(status.model) ~= 'string' or status.model == ''
-  return status.state == 'loading' or (status.state == 'starting' and no_model)
+  return status.state == 'starting' and no_model
 end
 
 local function check_running(client)
