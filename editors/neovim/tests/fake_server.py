@@ -16,6 +16,8 @@ initializationOptions (and in workspace/didChangeConfiguration):
     model      repofill.status model name (default "fake.gguf"; "" while loading)
     model_state  repofill.status modelState (left out when not set, as older servers do)
     fill_ms    repofill.fillHole runs this long with $/progress (default 2000)
+    fill_text  when set, repofill.fillHole inserts it at the cursor (workspace/applyEdit) and
+               answers a fill result with `cursor` at its end; else it applies nothing
 
 Every request the client sends is appended as one JSON line to $REPOFILL_FAKE_LOG when set.
 """
@@ -130,20 +132,22 @@ def _fill(msg: dict[str, Any]) -> None:
                 },
             },
         )
-    _notify(
-        "$/progress", {"token": token, "value": {"kind": "end", "message": "no valid candidate"}}
-    )
-    _send(
-        {
-            "id": msg["id"],
-            "result": {
-                "applied": False,
-                "message": "no valid candidate",
-                "text": "",
-                "candidates": 0,
-            },
-        }
-    )
+    text = _script.get("fill_text")
+    if not text:
+        end = {"kind": "end", "message": "no valid candidate"}
+        _notify("$/progress", {"token": token, "value": end})
+        result = {"applied": False, "message": "no valid candidate", "text": "", "candidates": 0}
+        _send({"id": msg["id"], "result": result})
+        return
+    arg = msg["params"]["arguments"][0]
+    pos = arg["position"]
+    edit = {"changes": {arg["uri"]: [{"range": {"start": pos, "end": pos}, "newText": text}]}}
+    _request("workspace/applyEdit", {"edit": edit})
+    time.sleep(0.3)
+    _notify("$/progress", {"token": token, "value": {"kind": "end", "message": "1 candidate"}})
+    cursor = {"line": pos["line"], "character": pos["character"] + len(text)}
+    result = {"applied": True, "message": "", "text": text, "candidates": 1, "cursor": cursor}
+    _send({"id": msg["id"], "result": result})
 
 
 def main() -> None:

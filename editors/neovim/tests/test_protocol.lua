@@ -279,6 +279,21 @@ local tests = {
     end,
   },
   {
+    'after a fill the cursor is where the inserted text ends (the fill result\'s cursor)',
+    function()
+      local child, ws = start({ fill_text = 'z = 3; ', fill_ms = 200 })
+      child:lua("vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'x = 1', 'y = 2' }); vim.api.nvim_win_set_cursor(0, { 2, 0 })")
+      child:cmd('RepoFillHole')
+      H.wait(function()
+        return child:lines()[2] == 'z = 3; y = 2'
+      end, 10000, 'the fill')
+      H.wait(function()
+        return vim.deep_equal(child:lua('return vim.api.nvim_win_get_cursor(0)'), { 2, 7 })
+      end, 5000, 'the cursor at the end of the fill: ' .. vim.inspect(child:lua('return vim.api.nvim_win_get_cursor(0)')))
+      stop(child, ws)
+    end,
+  },
+  {
     'ghost text has a terminal colour, different from NonText (the ~ filler), in both renderers',
     function()
       local child, ws = start({})
