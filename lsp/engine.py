@@ -12,7 +12,7 @@ import logging
 import time
 from collections import deque
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,28 @@ class Completion:
     timings: RequestTimings = field(default_factory=RequestTimings)
     context: Context = field(default_factory=Context)
     finish_reason: str = ""
+
+
+@dataclass(frozen=True)
+class SelectedItem:
+    """The item selected in the editor's suggest list (LSP `selectedCompletionInfo`).
+
+    `text` would replace the character offsets [start, end) of the document if accepted.
+    """
+
+    start: int
+    end: int
+    text: str
+
+    def accepted(self, cursor: Cursor) -> Cursor:
+        """The document as if the item were accepted, the cursor just after the item's text.
+
+        Raises ValueError when the range is not inside the document.
+        """
+        if not 0 <= self.start <= self.end <= len(cursor.text):
+            raise ValueError(f"selected item range {self.start}..{self.end} is outside the text")
+        text = cursor.text[: self.start] + self.text + cursor.text[self.end :]
+        return replace(cursor, text=text, offset=self.start + len(self.text))
 
 
 class Engine:
@@ -336,6 +358,21 @@ class Engine:
             if plain:
                 self.cache.store(key, cursor.prefix, cursor.suffix, result.items)
         log.info("%s %s: %s", cursor.path.name, result.status, result.timings.line())
+        return result
+
+    async def complete_selected(
+        self, key: str, cursor: Cursor, selected: SelectedItem, **options: Any
+    ) -> Completion:
+        """Suggestions that extend the suggest list's selected item (as Copilot does).
+
+        The model completes the document as if the item were accepted; every returned item is
+        the item's text followed by the continuation, to replace the item's range, so the editor
+        shows the ghost beside the list and one accept takes both. A continuation that is empty
+        gives no item. `options` are those of `complete`. Raises ValueError for a range outside
+        the document.
+        """
+        result = await self.complete(key, selected.accepted(cursor), **options)
+        result.items = [selected.text + item for item in result.items if item]
         return result
 
     def _record(self, key: str, cursor: Cursor, status: str, timings: RequestTimings) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -31,7 +32,7 @@ from repofill.models.worker import JobSkipped
 from repofill.retrieval.types import Cursor
 
 from .engine import HOLE_MAX_LINES, Engine
-from .holes import Hole, error_outside, find_hole, syntax_errors
+from .holes import Hole, error_outside, find_hole, placeholders, python_compiles, syntax_errors
 from .postprocess import Outcome, PostContext, explain
 from .verify import Runner, TestPlan, plan_tests, run_tests
 
@@ -204,11 +205,17 @@ def check(
     dropped: dict[str, int] = {}
     kept: list[FillCandidate] = []
     seen: set[str] = set()
+    strict = _strict_parser(target, hole)
     for raw in generated.candidates:
         if raw.finish_reason in ("cancelled", "error"):
             continue
         outcome = explain(raw.text, post.for_finish(raw.finish_reason))
         body = (outcome.text or "").rstrip()
+        if body.strip():
+            body = drop_code_below(body, cursor.prefix, cursor.suffix)
+            if not body.strip():
+                _count(dropped, "repeats")
+                continue
         if not body.strip():
             _count(dropped, "postprocess")
             continue
@@ -218,17 +225,69 @@ def check(
             continue
         seen.add(text)
         candidate = FillCandidate(text, _score(raw, generated.suffix_tokens), _ended(raw, outcome))
-        if not parses(candidate.filled(target, hole), target.language):
+        if not parses(candidate.filled(target, hole), target.language, strict=strict):
             _count(dropped, "parse")
             continue
         kept.append(candidate)
     return rank(kept), dropped
 
 
-def parses(text: str, language: str) -> bool:
-    """No ERROR or MISSING node anywhere (languages without a grammar pass)."""
-    errors = syntax_errors(text, language)
-    return not errors
+def parses(text: str, language: str, *, strict: bool = True) -> bool:
+    """No ERROR or MISSING node anywhere (languages without a grammar pass); Python also
+    compiles with CPython's parser when `strict`."""
+    if syntax_errors(text, language):
+        return False
+    return not (strict and language == "python") or python_compiles(text)
+
+
+def _strict_parser(target: FillTarget, hole: Hole) -> bool:
+    """Whether CPython's parser may judge the candidates: it accepts the file with the hole as an
+    identifier or a statement (a file in newer syntax than this Python is judged by tree-sitter)."""
+    if target.language != "python":
+        return False
+    return any(
+        python_compiles(target.text[: hole.start] + stand_in + target.text[hole.end :])
+        for stand_in in placeholders(target.language)
+    )
+
+
+_TRIVIAL_LINE = re.compile(
+    r"[\W_]*(pass|break|continue|return|else|elif|try|finally|end|do)?[\W_]*"
+)
+
+
+def drop_code_below(body: str, prefix: str, suffix: str) -> str:
+    """`body` cut before its first later line that is already a line of the code below the hole.
+
+    A fill above existing code must not write that code again. The code below is the suffix's
+    lines down to where its indentation drops below the hole's line (the rest of the hole's
+    block); lines without a name or value of their own (`}`, `else:`, `pass`) never count. The
+    first line continues the hole's own line and is always kept.
+    """
+    line = prefix[prefix.rfind("\n") + 1 :] + body.split("\n", 1)[0]  # the hole's line, filled
+    below = _block_lines(suffix, len(line) - len(line.lstrip(" \t")))
+    if not below:
+        return body
+    lines = body.split("\n")
+    for i in range(1, len(lines)):
+        stripped = lines[i].strip()
+        if stripped in below and not _TRIVIAL_LINE.fullmatch(stripped):
+            return "\n".join(lines[:i]).rstrip()
+    return body
+
+
+def _block_lines(suffix: str, floor: int) -> set[str]:
+    """The stripped non-blank lines after the hole's line, down to the end of its block."""
+    out: set[str] = set()
+    for line in suffix.split("\n")[1:]:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        indent = len(line) - len(line.lstrip(" \t"))
+        if indent < floor or (indent == floor and stripped[0] in ")]}"):
+            break
+        out.add(stripped)
+    return out
 
 
 def rank(candidates: list[FillCandidate]) -> list[FillCandidate]:
@@ -388,6 +447,7 @@ def _describe(dropped: dict[str, int]) -> str:
         "postprocess": "empty after clean-up",
         "parse": "do not parse",
         "duplicate": "duplicates",
+        "repeats": "repeat the code below",
         "tests": "failed tests",
     }
     return ", ".join(f"{n} {words.get(reason, reason)}" for reason, n in dropped.items())

@@ -40,12 +40,25 @@ _tokens = itertools.count(1)
 class _Entry:
     version: int | None
     text: str
+    """The document before the fill."""
     hole: Hole
     result: FillResult
+    applied: int | None = None
+    """The candidate the server last sent as an edit (None: none yet)."""
+
+    def filled(self, index: int) -> str:
+        text = self.result.candidates[index].text
+        return self.text[: self.hole.start] + text + self.text[self.hole.end :]
+
+    def span(self) -> tuple[int, int]:
+        """Where the applied candidate is in the filled document (character offsets)."""
+        assert self.applied is not None
+        return self.hole.start, self.hole.start + len(self.result.candidates[self.applied].text)
 
 
 class FillCache:
-    """The last fill per document, valid while the document text is unchanged."""
+    """The last fill per document: its candidates stay reachable while the document is the one
+    filled (unchanged, or with exactly the applied candidate in place)."""
 
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
@@ -60,6 +73,21 @@ class FillCache:
             return None
         return entry.result
 
+    def mark_applied(self, uri: str, index: int) -> None:
+        entry = self._entries.get(uri)
+        if entry is not None:
+            entry.applied = index
+
+    def applied(self, uri: str, text: str) -> _Entry | None:
+        """The entry whose applied candidate is in place in `text`, else None."""
+        entry = self._entries.get(uri)
+        if entry is None or entry.applied is None or entry.filled(entry.applied) != text:
+            return None
+        return entry
+
+    def forget(self, uri: str) -> None:
+        self._entries.pop(uri, None)
+
 
 # -- code actions -------------------------------------------------------------------------------
 
@@ -68,9 +96,16 @@ def code_actions(
     ls: RepoFillServer, cache: FillCache, params: types.CodeActionParams
 ) -> list[types.CodeAction]:
     uri = params.text_document.uri
-    document = ls.workspace.get_text_document(uri)
+    document = ls.open_document(uri)
+    if document is None:
+        return []
     start = document.offset_at_position(params.range.start)
     end = document.offset_at_position(params.range.end)
+    applied = cache.applied(uri, document.source)
+    if applied is not None:
+        lo, hi = applied.span()
+        if lo <= end and start <= hi:  # in the code the last fill wrote: offer the others
+            return _other_candidates(ls, uri, applied)
     hole = find_hole(document.source, start, end, _language(ls, uri))
     if hole is None:
         return []
@@ -88,16 +123,33 @@ def code_actions(
     actions = [action]
     cached = cache.lookup(uri, document.source, hole)
     if cached is not None:
-        for i, candidate in enumerate(cached.candidates[1 : 1 + MAX_ALTERNATIVES], start=2):
-            first_line = candidate.text.strip().splitlines()[0][:60]
-            actions.append(
-                types.CodeAction(
-                    title=f"{TITLE}: candidate {i} of {len(cached.candidates)} ({first_line})",
-                    kind=types.CodeActionKind.RefactorRewrite,
-                    edit=_edit(ls, uri, hole, candidate.text),
-                )
-            )
+        for i in range(1, min(len(cached.candidates), 1 + MAX_ALTERNATIVES)):
+            actions.append(_candidate_action(ls, uri, hole.start, hole.end, cached, i))
     return actions
+
+
+def _other_candidates(ls: RepoFillServer, uri: str, entry: _Entry) -> list[types.CodeAction]:
+    """After a fill: each other candidate as an action that replaces the one in place."""
+    lo, hi = entry.span()
+    others = [i for i in range(len(entry.result.candidates)) if i != entry.applied]
+    return [_candidate_action(ls, uri, lo, hi, entry.result, i) for i in others[:MAX_ALTERNATIVES]]
+
+
+def _candidate_action(
+    ls: RepoFillServer, uri: str, start: int, end: int, result: FillResult, index: int
+) -> types.CodeAction:
+    candidate = result.candidates[index]
+    n = len(result.candidates)
+    return types.CodeAction(
+        title=f"{TITLE}: candidate {index + 1} of {n} ({_label(candidate.text)})",
+        kind=types.CodeActionKind.RefactorRewrite,
+        edit=_edit(ls, uri, start, end, candidate.text),
+    )
+
+
+def _label(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0][:60] if lines else ""
 
 
 async def resolve(
@@ -108,14 +160,17 @@ async def resolve(
     if not isinstance(data, dict) or not isinstance(data.get("uri"), str):
         return action
     uri = data["uri"]
+    document = ls.open_document(uri)
+    if document is None:
+        return action
     target = _target(ls, uri, *positions(data))
-    version = ls.workspace.get_text_document(uri).version
     result = await _run(ls, uri, target, None)
-    cache.store(uri, version, target.text, result)
+    cache.store(uri, document.version, target.text, result)
     if result.best is None or result.hole is None:
         _tell(ls, result)
         return action
-    action.edit = _edit(ls, uri, result.hole, result.best.text)
+    action.edit = _edit(ls, uri, result.hole.start, result.hole.end, result.best.text)
+    cache.mark_applied(uri, 0)  # if the client applies it, the others replace it
     return action
 
 
@@ -134,9 +189,12 @@ async def fill_command(
     `workspace/executeCommand` at once but does not stop the command, so no edit may go out after.
     """
     uri = _uri(arg, "repofill.fillHole")
+    document = ls.open_document(uri)
+    if document is None:
+        return _not_applied(f"{uri} is not open")
     start, end = positions(arg)
     target = _target(ls, uri, start, end)
-    version = ls.workspace.get_text_document(uri).version
+    version = document.version
     index = arg.get("index", 0)
     result = None
     if isinstance(index, int) and index > 0:
@@ -147,19 +205,81 @@ async def fill_command(
         result = await _run(ls, uri, target, arg.get("workDoneToken"))
         cache.store(uri, version, target.text, result)
     if result.hole is None or not 0 <= index < len(result.candidates):
-        return {"applied": False, "message": result.message or "no suggestion", "text": ""}
-    text = result.candidates[index].text
+        return _not_applied(result.message or "no suggestion")
     if not request_alive():
-        return {"applied": False, "message": "cancelled", "text": ""}
+        return _not_applied("cancelled")
+    return await _apply(ls, cache, uri, result.hole.start, result.hole.end, result, index)
+
+
+async def apply_candidate_command(
+    ls: RepoFillServer, cache: FillCache, arg: dict[str, Any]
+) -> dict[str, Any]:
+    """`repofill.applyFillCandidate`: put candidate `index` of the last fill where the applied
+    one is, without undo and without asking the model again."""
+    uri = _uri(arg, "repofill.applyFillCandidate")
+    index = arg.get("index")
+    document = ls.open_document(uri)
+    if document is None:
+        return _not_applied(f"{uri} is not open")
+    entry = cache.applied(uri, document.source)
+    if entry is None:
+        return _not_applied(
+            "the document is not as the last fill left it; run Fill this hole again"
+        )
+    if not isinstance(index, int) or not 0 <= index < len(entry.result.candidates):
+        return _not_applied(f"no candidate {index}; there are {len(entry.result.candidates)}")
+    start, end = entry.span()
+    return await _apply(ls, cache, uri, start, end, entry.result, index)
+
+
+async def _apply(
+    ls: RepoFillServer,
+    cache: FillCache,
+    uri: str,
+    start: int,
+    end: int,
+    result: FillResult,
+    index: int,
+) -> dict[str, Any]:
+    """Send the edit that puts candidate `index` over [start, end); the command's result."""
+    text = result.candidates[index].text
+    document = ls.workspace.get_text_document(uri)
+    cursor = _end_position(document, start, text)
     response = await ls.workspace_apply_edit_async(
-        types.ApplyWorkspaceEditParams(edit=_edit(ls, uri, result.hole, text), label=TITLE)
+        types.ApplyWorkspaceEditParams(edit=_edit(ls, uri, start, end, text), label=TITLE)
     )
+    applied = bool(response and response.applied)
+    if applied:
+        cache.mark_applied(uri, index)
     return {
-        "applied": bool(response and response.applied),
+        "applied": applied,
         "message": result.message,
         "text": text,
+        "index": index,
         "candidates": len(result.candidates),
+        "choices": [
+            {"index": i, "label": _label(c.text), "text": c.text}
+            for i, c in enumerate(result.candidates)
+        ],
+        "cursor": _position_json(cursor),
     }
+
+
+def _not_applied(message: str) -> dict[str, Any]:
+    return {"applied": False, "message": message, "text": "", "candidates": 0, "choices": []}
+
+
+def _end_position(document: Any, start: int, text: str) -> types.Position:
+    """Where `text` ends once it is inserted at `start`, in the client's position units."""
+    at = document.client_position_at_offset(start)
+    if "\n" not in text:
+        units = document.position_codec.client_num_units(text)
+        return types.Position(line=at.line, character=at.character + units)
+    last = text[text.rfind("\n") + 1 :]
+    return types.Position(
+        line=at.line + text.count("\n"),
+        character=document.position_codec.client_num_units(last),
+    )
 
 
 async def candidates_command(
@@ -167,6 +287,8 @@ async def candidates_command(
 ) -> dict[str, Any]:
     """`repofill.fillHoleCandidates`: every valid candidate with its edit; applies nothing."""
     uri = _uri(arg, "repofill.fillHoleCandidates")
+    if ls.open_document(uri) is None:
+        return {"status": "not-open", "message": f"{uri} is not open", "candidates": []}
     target = _target(ls, uri, *positions(arg))
     hole = find_hole(target.text, target.start, target.end, target.language)
     result = cache.lookup(uri, target.text, hole) if hole is not None else None
@@ -183,7 +305,9 @@ async def candidates_command(
                     "score": round(candidate.score, 4),
                     "ended": candidate.ended,
                     "verdict": candidate.verdict,
-                    "edit": converter.unstructure(_edit(ls, uri, result.hole, candidate.text)),
+                    "edit": converter.unstructure(
+                        _edit(ls, uri, result.hole.start, result.hole.end, candidate.text)
+                    ),
                 }
             )
     return {"status": result.status, "message": result.message, "candidates": items}
@@ -299,13 +423,14 @@ def _target(ls: RepoFillServer, uri: str, start: types.Position, end: types.Posi
     return FillTarget(a.text, a.path, a.language, a.offset, b.offset, root)
 
 
-def _edit(ls: RepoFillServer, uri: str, hole: Hole, text: str) -> types.WorkspaceEdit:
+def _edit(ls: RepoFillServer, uri: str, start: int, end: int, text: str) -> types.WorkspaceEdit:
+    """One `TextEdit` that puts `text` over the character offsets [start, end)."""
     document = ls.workspace.get_text_document(uri)
-    hole_range = types.Range(
-        start=document.client_position_at_offset(hole.start),
-        end=document.client_position_at_offset(hole.end),
+    span = types.Range(
+        start=document.client_position_at_offset(start),
+        end=document.client_position_at_offset(end),
     )
-    return types.WorkspaceEdit(changes={uri: [types.TextEdit(range=hole_range, new_text=text)]})
+    return types.WorkspaceEdit(changes={uri: [types.TextEdit(range=span, new_text=text)]})
 
 
 def _language(ls: RepoFillServer, uri: str) -> str:
@@ -321,7 +446,8 @@ def _uri(arg: dict[str, Any], command: str) -> str:
 
 
 def _range_json(r: types.Range) -> dict[str, Any]:
-    return {
-        "start": {"line": r.start.line, "character": r.start.character},
-        "end": {"line": r.end.line, "character": r.end.character},
-    }
+    return {"start": _position_json(r.start), "end": _position_json(r.end)}
+
+
+def _position_json(p: types.Position) -> dict[str, int]:
+    return {"line": p.line, "character": p.character}

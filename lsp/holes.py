@@ -17,7 +17,9 @@ and the body's indentation) and ends with `trail` (a newline and the closing bra
 
 from __future__ import annotations
 
+import ast
 import re
+import warnings
 from dataclasses import dataclass
 
 from repofill.retrieval.languages import parser
@@ -326,16 +328,49 @@ def syntax_errors(text: str, language: str) -> list[tuple[int, int]] | None:
 def error_outside(text: str, hole: Hole, language: str) -> int | None:
     """The 0-based line of the first syntax error away from the hole's lines, or None.
 
-    A marker or a selection may itself be what does not parse (`x = <FILL>`), so errors that
-    touch the hole's lines do not count: the fill is checked separately once it is in place.
+    The hole is judged as a hole, not as text: the file is parsed with the hole as it is and with
+    each of `placeholders(language)` in its place (`perim = <FILL>` parses once the marker is an
+    identifier), and it is refused only when every version has an error outside the hole's lines.
+    Errors on the hole's lines never count: the fill is checked separately once it is in place.
+    The line reported is where the version with an identifier in the hole's place fails.
     """
+    lines: list[int] = []
+    for placeholder in (text[hole.start : hole.end], *placeholders(language)):
+        variant = text[: hole.start] + placeholder + text[hole.end :]
+        line = _error_away(variant, hole.start, hole.start + len(placeholder), language)
+        if line is None:
+            return None
+        if line > text.count("\n", 0, hole.start):  # back to the lines of `text`
+            line += text.count("\n", hole.start, hole.end) - placeholder.count("\n")
+        lines.append(line)
+    return lines[1]  # the hole as an identifier: the marker's own confusion left out
+
+
+def placeholders(language: str) -> tuple[str, ...]:
+    """Stand-ins for a hole's code that parse where an expression or a statement goes."""
+    return ("_fill_", "", "pass") if language == "python" else ("_fill_", "")
+
+
+def _error_away(text: str, start: int, end: int, language: str) -> int | None:
     spans = syntax_errors(text, language)
     if not spans:
         return None
-    lo = text.rfind("\n", 0, hole.start) + 1
-    hi = text.find("\n", hole.end)
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
     hi = len(text) if hi < 0 else hi
-    for start, end in spans:
-        if end < lo or start > hi:
-            return text.count("\n", 0, start)
+    for span_start, span_end in spans:
+        if span_end < lo or span_start > hi:
+            return text.count("\n", 0, span_start)
     return None
+
+
+def python_compiles(text: str) -> bool:
+    """Whether CPython's own parser accepts `text` (stricter than tree-sitter's recovery, which
+    accepts `return sum(x for x in xs)x`). Warnings such as invalid escapes are not errors."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ast.parse(text)
+        except (SyntaxError, ValueError):
+            return False
+    return True

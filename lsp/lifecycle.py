@@ -6,6 +6,9 @@
 - After `shutdown`, a request is answered with InvalidRequest; pygls would drop it silently and
   leave the client waiting for ever.
 - When the client's process (`processId` in `initialize`) is gone, the server exits.
+- `didChange` for a document that is not open (closed, or never opened: VS Code sends one for
+  an `untitled:` document after closing it) is ignored; pygls would raise KeyError and show
+  "Error in server" to the user.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import (
@@ -25,6 +29,7 @@ from pygls.exceptions import (
     JsonRpcServerNotInitialized,
 )
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,16 @@ class LifecycleProtocol(LanguageServerProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initialize_seen = False
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: types.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        uri = params.text_document.uri
+        if unquote(uri) not in self.workspace.text_documents:
+            log.debug("didChange for %s, which is not open: ignored", uri)
+            return
+        yield from super().lsp_text_document__did_change(params)
 
     @property
     def shutdown_received(self) -> bool:

@@ -38,6 +38,7 @@ def llama_options(settings: Settings) -> LlamaOptions:
         n_gpu_layers=None if settings.nGpuLayers < 0 else settings.nGpuLayers,
         flash_attn=settings.flashAttn,
         kv_cache_type=settings.kvCacheType,
+        n_threads=None if settings.threads == "auto" else int(settings.threads),
     )
 
 
@@ -215,6 +216,17 @@ class Runtime:
         except Exception:
             log.exception("index update for %s failed", path)
 
+    def model_state(self) -> str:
+        """`loading` (the model is being loaded or connected), `loaded`, `failed` (the message
+        says why), or `none` (the server is not initialized yet)."""
+        engine = self._engine
+        if engine is None:
+            return "none"
+        worker = engine.worker
+        if not worker.loaded:
+            return "loading"
+        return "failed" if worker.error is not None else "loaded"
+
     def stats(self) -> dict[str, Any]:
         """Recent requests with their timing breakdown (`repofill.stats`, used by benchmarks)."""
         engine = self._engine
@@ -237,6 +249,7 @@ class Runtime:
             },
             "state": self.state,
             "message": self.state_message,
+            "modelState": self.model_state(),
             "model": info.name if info else "",
             "family": info.family if info else "",
             "indexedFiles": self.retriever.file_count if self.retriever is not None else 0,
@@ -258,6 +271,7 @@ def _model_key(settings: Settings) -> tuple[object, ...]:
         s.nGpuLayers,
         s.flashAttn,
         s.kvCacheType,
+        s.threads,
     )
 
 

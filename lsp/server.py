@@ -7,19 +7,23 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
 from repofill.retrieval import format_context
 from repofill.retrieval.languages import language_for
 from repofill.retrieval.types import Cursor
 
+from .client_log import forward_to_client
 from .command_args import command_argument, positions
-from .engine import Engine
+from .engine import Engine, SelectedItem
 from .fill_hole_protocol import (
     FillCache,
+    apply_candidate_command,
     candidates_command,
     code_actions,
     fill_command,
@@ -35,6 +39,7 @@ VERSION = "0.1.0"
 COMMANDS = [
     "repofill.fillHole",
     "repofill.fillHoleCandidates",
+    "repofill.applyFillCandidate",
     "repofill.showContext",
     "repofill.status",
     "repofill.stats",
@@ -77,9 +82,15 @@ class RepoFillServer(LanguageServer):
         if state == "error":
             _show_error(self, message)
 
+    def open_document(self, uri: str) -> TextDocument | None:
+        """The open document `uri`, or None (never read from disk: the client owns the text).
+
+        pygls keys its documents by the percent-decoded URI."""
+        return self.workspace.text_documents.get(unquote(uri))
+
     def cursor_at(self, uri: str, position: types.Position) -> Cursor:
         """The cursor for a document position; JSON-RPC InvalidParams when it does not exist."""
-        document = self.workspace.text_documents.get(uri)
+        document = self.open_document(uri)
         if document is None:  # never read from disk: the client owns the text (LSP)
             raise JsonRpcInvalidParams(f"{uri} is not open")
         text = document.source
@@ -108,6 +119,7 @@ def create_server(runtime: Runtime) -> RepoFillServer:
     def initialize(ls: RepoFillServer, params: types.InitializeParams) -> None:
         ls.runtime.settings = ls.runtime.settings.merged(params.initialization_options)
         ls.loop = asyncio.get_running_loop()
+        forward_to_client(ls, ls.loop)
         ls.runtime.start(_workspace_root(params), on_state=ls.set_state)
         watch_parent(params.process_id, ls.runtime.shutdown)
 
@@ -132,19 +144,20 @@ def create_server(runtime: Runtime) -> RepoFillServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: RepoFillServer, params: types.DidChangeTextDocumentParams) -> None:
-        document = ls.workspace.text_documents.get(params.text_document.uri)
+        document = ls.open_document(params.text_document.uri)
         if document is not None:
             ls.runtime.document_changed(document.uri, document.source)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: RepoFillServer, params: types.DidSaveTextDocumentParams) -> None:
-        document = ls.workspace.text_documents.get(params.text_document.uri)
+        document = ls.open_document(params.text_document.uri)
         if document is not None:
             ls.runtime.document_changed(document.uri, document.source, now=True)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: RepoFillServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.runtime.document_closed(params.text_document.uri)
+        ls.fills.forget(params.text_document.uri)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched(ls: RepoFillServer, params: types.DidChangeWatchedFilesParams) -> None:
@@ -156,8 +169,12 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         ls: RepoFillServer, params: types.InlineCompletionParams
     ) -> types.InlineCompletionList:
         uri = params.text_document.uri
+        document = ls.open_document(uri)
+        if document is None:
+            log.debug("inline completion for %s, which is not open: empty", uri)
+            return types.InlineCompletionList(items=[])
         cursor = ls.cursor_at(uri, params.position)
-        version = ls.workspace.get_text_document(uri).version
+        version = document.version
         settings = ls.runtime.settings
         if not settings.language_enabled(_lsp_language(ls, uri)):
             return types.InlineCompletionList(items=[])
@@ -165,8 +182,16 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         n = max(1, settings.candidates) if invoked else 1
         if ls.runtime.state == "ready":
             ls.set_state("working")
+        span = types.Range(start=params.position, end=params.position)
+        selected = _selected_item(document, params.context.selected_completion_info)
         try:
-            result = await ls.engine.complete(uri, cursor, n_candidates=n, explicit=invoked)
+            if selected is None:
+                result = await ls.engine.complete(uri, cursor, n_candidates=n, explicit=invoked)
+            else:
+                span = params.context.selected_completion_info.range  # type: ignore[union-attr]
+                result = await ls.engine.complete_selected(
+                    uri, cursor, selected, n_candidates=n, explicit=invoked
+                )
         finally:
             ls.set_state(ls.runtime.state, ls.runtime.state_message)
         if result.status == "error":
@@ -174,13 +199,7 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         if _version(ls, uri) != version:
             # the document changed while the model worked: the suggestion is for stale text
             return types.InlineCompletionList(items=[])
-        position = params.position
-        items = [
-            types.InlineCompletionItem(
-                insert_text=text, range=types.Range(start=position, end=position)
-            )
-            for text in result.items
-        ]
+        items = [types.InlineCompletionItem(insert_text=text, range=span) for text in result.items]
         return types.InlineCompletionList(items=items)
 
     @server.feature(
@@ -206,6 +225,10 @@ def create_server(runtime: Runtime) -> RepoFillServer:
     async def fill_hole_candidates(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
         return await candidates_command(ls, ls.fills, command_argument(args))
 
+    @server.command("repofill.applyFillCandidate")
+    async def apply_fill_candidate(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
+        return await apply_candidate_command(ls, ls.fills, command_argument(args))
+
     @server.command("repofill.showContext")
     async def show_context(ls: RepoFillServer, *args: Any) -> dict[str, str]:
         arg = command_argument(args)
@@ -213,6 +236,8 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         if not isinstance(uri, str):
             raise JsonRpcInvalidParams("repofill.showContext needs {uri, position}")
         start, _ = positions(arg)
+        if ls.open_document(uri) is None:
+            return {"text": "", "message": f"{uri} is not open"}
         cursor = ls.cursor_at(uri, start)
         future = ls.engine.worker.submit(lambda backend: ls.engine.select_context(cursor, backend))
         context = await asyncio.wrap_future(future)
@@ -236,13 +261,34 @@ def request_alive(ls: RepoFillServer, msg_id: Any) -> Callable[[], bool]:
 
 def _version(ls: RepoFillServer, uri: str) -> int | None:
     """The document's current version; None once it is closed."""
-    document = ls.workspace.text_documents.get(uri)
+    document = ls.open_document(uri)
     return document.version if document is not None else None
 
 
 def _lsp_language(ls: RepoFillServer, uri: str) -> str:
-    document = ls.workspace.get_text_document(uri)
-    return document.language_id or language_for(Path(to_fs_path(uri) or uri))
+    document = ls.open_document(uri)
+    language_id = document.language_id if document is not None else None
+    return language_id or language_for(Path(to_fs_path(uri) or uri))
+
+
+def _selected_item(
+    document: TextDocument, info: types.SelectedCompletionInfo | None
+) -> SelectedItem | None:
+    """The suggest list's selected item as character offsets; None without one (or a range that
+    is not in the document: then the request is answered as if there were none)."""
+    if info is None:
+        return None
+    try:
+        start = document.offset_at_position(info.range.start)
+        end = document.offset_at_position(info.range.end)
+    except (IndexError, ValueError):
+        return None
+    if (
+        not 0 <= start <= end <= len(document.source)
+        or info.range.start.line != info.range.end.line
+    ):
+        return None
+    return SelectedItem(start, end, info.text)
 
 
 def _workspace_root(params: types.InitializeParams) -> Path | None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from .fim import FimFormat, detect_format, render_fim, render_left_to_right
 from .gpu import gpu_offload_supported
+from .threads import ThreadPolicy
 from .types import (
     CancelToken,
     Candidate,
@@ -58,7 +59,8 @@ class LlamaOptions:
     n_gpu_layers: int | None = None
     """None: all layers when llama.cpp was built with GPU offload, else 0."""
     n_threads: int | None = None
-    """None: the number of physical cores."""
+    """None: chosen per request from the CPU load (models/threads.py), at most the physical
+    cores; N: always N."""
     flash_attn: bool = False
     seed: int = 0
     kv_cache_type: str = "f16"
@@ -192,6 +194,10 @@ class LlamaBackend:
         )
         self._rng = np.random.default_rng(self._options.seed)
         self._pieces: PieceIndex | None = None
+        self._thread_policy = (
+            ThreadPolicy(physical_cores()) if self._options.n_threads is None else None
+        )
+        self._threads = self._options.n_threads or physical_cores()
         name = str(llm.metadata.get("general.name", "")) or path.stem
         self._info = ModelInfo(
             name=name,
@@ -228,7 +234,30 @@ class LlamaBackend:
         if llm is not None:
             llm.close()
 
+    @property
+    def threads(self) -> int:
+        """The llama.cpp threads the last request ran with."""
+        return self._threads
+
+    def _fit_threads(self) -> None:
+        """Re-choose the thread count from the CPU load (`threads` = auto) before a request."""
+        if self._thread_policy is None:
+            return
+        threads = self._thread_policy.choose()
+        if threads != self._threads:
+            from llama_cpp import llama_set_n_threads
+
+            llama_set_n_threads(self._llm.ctx, threads, threads)
+            log.debug(
+                "llama.cpp threads %d -> %d (other processes: %.1f cores)",
+                self._threads,
+                threads,
+                self._thread_policy.busy_elsewhere,
+            )
+            self._threads = threads
+
     def complete(self, request: InfillRequest, cancel: CancelToken) -> list[Candidate]:
+        self._fit_threads()
         prompt_prefix, removed = heal_prefix(request.prefix)
         tokens = self.prompt_tokens(request, prompt_prefix)
         room = self._info.n_ctx - request.max_tokens - 1
@@ -252,6 +281,7 @@ class LlamaBackend:
                     tokens, candidate.text, scored, cancel
                 )
             candidate.text = unheal(candidate.text, removed)
+            candidate.timings.threads = self._threads
             candidates.append(candidate)
             if candidate.finish_reason in ("cancelled", "deadline"):
                 break

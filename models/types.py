@@ -56,6 +56,8 @@ class Timings:
     generated_tokens: int = 0
     prompt_ms: float = 0.0
     generation_ms: float = 0.0
+    threads: int = 0
+    """llama.cpp threads the request ran with (0: not known, e.g. a remote backend)."""
 
     @property
     def model_ms(self) -> float:

@@ -3,7 +3,8 @@
 A proposal is (source, context type, file) with text units that each carry a relevance weight, so
 the packer can keep the units that matter for this cursor when a proposal does not fit whole.
 Sources: current, import, parent_class, sibling, similar_name, child_class, import_of_* and
-similar_window (Jaccard windows of other files).
+similar_window (Jaccard windows of other files). Only files of the cursor's language family give
+context (`_same_family`): no TypeScript for a Python cursor.
 """
 
 from __future__ import annotations
@@ -120,15 +121,25 @@ def _add(
     atomic: bool = False,
 ) -> None:
     units = [u for u in units if u.text.strip()]
-    if units:
+    if units and _same_language(ctx, path):
         ctx.out.append(
             Proposal(source, ctype, path, units, _best(units) if rel is None else rel, atomic)
         )
 
 
 def _same_family(a: FileEntry, b: FileEntry) -> bool:
+    """Same language family: JavaScript, TypeScript and TSX are one, so are C and C++ (headers
+    are shared); every other language is its own."""
     sa, sb = spec_for(a.parsed.language), spec_for(b.parsed.language)
     return sa is not None and sb is not None and sa.family == sb.family
+
+
+def _same_language(ctx: _Ctx, path: str) -> bool:
+    """Whether a file may give context to this cursor: itself, or a file of its family."""
+    if path == ctx.entry.path:
+        return True
+    other = ctx.index.entries.get(path)
+    return other is not None and _same_family(other, ctx.entry)
 
 
 # -- sources ----------------------------------------------------------------------------------
@@ -438,7 +449,10 @@ def _current(ctx: _Ctx) -> None:
 def _windows(ctx: _Ctx) -> None:
     index, query = ctx.index, ctx.query
     hits = index.windows.query(
-        query.window_text, k=ctx.params.windows * 2, exclude=frozenset({ctx.entry.path})
+        query.window_text,
+        k=ctx.params.windows * 2,
+        exclude=frozenset({ctx.entry.path}),
+        only=lambda p: _same_language(ctx, p),
     )
     merged: list[tuple[str, int, int, float]] = []
     for h in hits:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,8 +112,15 @@ class WindowIndex:
         return arr
 
     def query(
-        self, text: str, k: int = 8, exclude: frozenset[str] = frozenset(), min_score: float = 0.0
+        self,
+        text: str,
+        k: int = 8,
+        exclude: frozenset[str] = frozenset(),
+        min_score: float = 0.0,
+        only: Callable[[str], bool] | None = None,
     ) -> list[WindowHit]:
+        """The `k` best windows by Jaccard similarity of tokens with `text`, best first; `only`
+        keeps the windows of the paths it accepts."""
         qtoks = tokens(text)
         n = len(self._win_path)
         if not qtoks or n == 0:
@@ -138,7 +146,7 @@ class WindowIndex:
             ids = self._by_path.get(path)
             if ids:
                 jac[np.asarray(ids, dtype=np.int64)] = 0
-        kk = min(k * 3, n)
+        kk = min(k * (3 if only is None else 12), n)
         top = np.argpartition(-jac, kk - 1)[:kk] if kk < n else np.arange(n)
         top = top[np.argsort(-jac[top], kind="stable")]
         hits: list[WindowHit] = []
@@ -146,6 +154,8 @@ class WindowIndex:
             score = float(jac[wid])
             if score <= min_score:
                 break
+            if only is not None and not only(self._win_path[wid]):
+                continue
             hits.append(
                 WindowHit(self._win_path[wid], self._win_start[wid], self._win_end[wid], score)
             )

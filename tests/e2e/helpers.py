@@ -131,3 +131,29 @@ async def wait_for_state(seen: list[Any], state: str, timeout: float = 60.0) -> 
                 return status
         await asyncio.sleep(0.05)
     raise AssertionError(f"no {state!r} status within {timeout} s; saw {seen}")
+
+
+def record_applied_edits(client: LanguageClient) -> None:
+    """Answer `workspace/applyEdit` with applied=true and keep each edit in
+    `client.applied_edits` (the test sends the resulting text itself when it needs to)."""
+    client.applied_edits = []  # type: ignore[attr-defined]
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        client.applied_edits.append(params.edit)  # type: ignore[attr-defined]
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+
+def position_at(text: str, offset: int) -> types.Position:
+    """The LSP position of a character offset (text without characters outside the BMP)."""
+    line = text.count("\n", 0, offset)
+    return types.Position(line=line, character=offset - (text.rfind("\n", 0, offset) + 1))
+
+
+def apply_text_edit(text: str, edit: types.TextEdit) -> str:
+    lines = text.split("\n")
+
+    def offset(p: types.Position) -> int:
+        return sum(len(ln) + 1 for ln in lines[: p.line]) + p.character
+
+    return text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]

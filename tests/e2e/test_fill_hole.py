@@ -23,7 +23,17 @@ from repofill.lsp.fill_hole import parses
 from repofill.lsp.holes import find_hole
 from repofill.retrieval.languages import language_for_path
 
-from .helpers import SERVER, field, open_file, start, track_status, wait_for_state
+from .helpers import (
+    SERVER,
+    apply_text_edit,
+    field,
+    open_file,
+    position_at,
+    record_applied_edits,
+    start,
+    track_status,
+    wait_for_state,
+)
 
 pytestmark = pytest.mark.usefixtures("embedded_model")
 
@@ -33,13 +43,7 @@ OPTIONS = {"holeCandidates": 2, "maxTokens": 8, "debounceMs": 0}
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
 async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
-    lsp_client.applied_edits = []  # type: ignore[attr-defined]
-
-    @lsp_client.feature(types.WORKSPACE_APPLY_EDIT)
-    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
-        lsp_client.applied_edits.append(params.edit)  # type: ignore[attr-defined]
-        return types.ApplyWorkspaceEditResult(applied=True)
-
+    record_applied_edits(lsp_client)
     yield
     await lsp_client.shutdown_session()
 
@@ -134,20 +138,6 @@ CASES = [
 LANGUAGE_IDS = {"tsx": "typescriptreact"}
 
 
-def _position(text: str, offset: int) -> types.Position:
-    line = text.count("\n", 0, offset)
-    return types.Position(line=line, character=offset - (text.rfind("\n", 0, offset) + 1))
-
-
-def _apply(text: str, edit: types.TextEdit) -> str:
-    lines = text.split("\n")
-
-    def offset(p: types.Position) -> int:
-        return sum(len(ln) + 1 for ln in lines[: p.line]) + p.character
-
-    return text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
-
-
 def _only_edit(edit: types.WorkspaceEdit | None, uri: str) -> types.TextEdit:
     assert edit is not None and edit.changes is not None and list(edit.changes) == [uri]
     (text_edit,) = edit.changes[uri]
@@ -157,9 +147,9 @@ def _only_edit(edit: types.WorkspaceEdit | None, uri: str) -> types.TextEdit:
 def _assert_fills_exactly_the_hole(
     case_text: str, language: str, hole_start: int, hole_end: int, text_edit: types.TextEdit
 ) -> str:
-    assert text_edit.range.start == _position(case_text, hole_start)
-    assert text_edit.range.end == _position(case_text, hole_end)
-    filled = _apply(case_text, text_edit)
+    assert text_edit.range.start == position_at(case_text, hole_start)
+    assert text_edit.range.end == position_at(case_text, hole_end)
+    filled = apply_text_edit(case_text, text_edit)
     before, after = case_text[:hole_start], case_text[hole_end:]
     assert filled.startswith(before) and filled.endswith(after)
     assert filled[len(before) : len(filled) - len(after)] == text_edit.new_text
@@ -184,7 +174,7 @@ async def test_fill_this_hole_by_code_action_and_resolve(
     language = language_for_path(case.path) or ""
     hole = find_hole(case.text, case.cursor, case.cursor, language)
     assert hole is not None and hole.kind == case.kind
-    at = _position(case.text, case.cursor)
+    at = position_at(case.text, case.cursor)
     actions = await client.text_document_code_action_async(
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),

@@ -18,6 +18,7 @@ from repofill.lsp.fill_hole import (
     FillCandidate,
     FillOptions,
     FillTarget,
+    drop_code_below,
     fill,
     parses,
     rank,
@@ -176,6 +177,82 @@ def test_parses_per_language() -> None:
     assert not parses("fn f() -> i32 {\n    1 +\n}\n", "rust")
     assert not parses("class A { void f() { int x = } }", "java")
     assert parses("anything at all", "plaintext")
+
+
+# -- markers inside expressions ------------------------------------------------------------------
+
+PERIMETER = """import math
+
+
+def circle(radius):
+    area = math.pi * radius ** 2
+    perim = <FILL>
+    return area, perim
+"""
+
+
+async def test_marker_inside_an_expression_is_a_hole_not_a_syntax_error(tmp_path: Path) -> None:
+    backend = ScriptedBackend([("2 * math.pi * radius", -0.1, "eos")])
+    target = _target(tmp_path, PERIMETER, at="<FILL>")
+    result = await fill(_engine(backend), target, FillOptions(candidates=1))
+    assert result.status == "ok", result.message
+    assert result.hole is not None
+    assert result.candidates[0].filled(target, result.hole) == PERIMETER.replace(
+        "<FILL>", "2 * math.pi * radius"
+    )
+
+
+async def test_marker_hole_still_refuses_a_real_error_elsewhere(tmp_path: Path) -> None:
+    broken = PERIMETER + "\n\ndef broken(:\n    pass\n"
+    backend = ScriptedBackend([("1", -0.1, "eos")])
+    result = await fill(_engine(backend), _target(tmp_path, broken, at="<FILL>"), FillOptions())
+    assert result.status == "unparsable" and "line 10" in result.message, result.message
+    assert backend.requests == []
+
+
+async def test_a_candidate_must_parse_with_the_text_after_the_hole(tmp_path: Path) -> None:
+    text = "def total(nums):\n    return <FILL>x\n"
+    backend = ScriptedBackend(
+        [
+            ("sum(x for x in nums)", -0.1, "eos"),  # tree-sitter accepts `...)x`; Python does not
+            ("sum(nums) + ", -0.5, "eos"),
+        ]
+    )
+    target = _target(tmp_path, text, at="<FILL>")
+    result = await fill(_engine(backend), target, FillOptions(candidates=2))
+    assert [c.text for c in result.candidates] == ["sum(nums) +"]
+    assert result.dropped == {"parse": 1}
+
+
+def test_parses_uses_pythons_own_parser() -> None:
+    assert not parses("def f(nums):\n    return sum(x for x in nums)x\n", "python")
+    assert parses("def f(nums):\n    return sum(x for x in nums)\n", "python")
+
+
+async def test_fill_above_existing_code_does_not_write_it_again(tmp_path: Path) -> None:
+    text = (
+        "def scale(r):\n    x = <FILL>\n    y = x * 2\n    return y\n\n\n"
+        "def other():\n    return 1\n"
+    )
+    backend = ScriptedBackend(
+        [
+            ("r * r\n    y = x * 2\n    return y", -0.1, "eos"),
+            ("r + r\n    z = 0\n    return y", -0.2, "eos"),
+            ("\n    y = x * 2\n    print(y)", -0.3, "eos"),  # nothing before the repeat
+        ]
+    )
+    target = _target(tmp_path, text, at="<FILL>")
+    result = await fill(_engine(backend), target, FillOptions(candidates=3))
+    assert [c.text for c in result.candidates] == ["r * r", "r + r\n    z = 0"]
+    assert result.dropped == {"repeats": 1}
+
+
+def test_code_below_means_the_rest_of_the_holes_block() -> None:
+    prefix = "def total(prices):\n    result = 0\n"  # a whole-line hole (TODO comment)
+    suffix = "\n    return result\n\n\ndef other(xs):\n    for x in xs:\n        print(x)\n"
+    body = "    for x in prices:\n        print(x)\n        result += x\n    return result"
+    # `print(x)` is in another function: kept; `return result` is below in this block: cut
+    assert drop_code_below(body, prefix, suffix) == body.rsplit("\n", 1)[0]
 
 
 # -- verified mode ------------------------------------------------------------------------------

@@ -51,3 +51,32 @@ def test_changed_settings_drop_cached_suggestions(tmp_path: Path) -> None:
 class _NoModel:
     def __init__(self) -> None:
         raise ModelError("no model in this test")
+
+
+def test_status_says_loading_until_the_model_is_loaded() -> None:
+    """`repofill.status` tells a model still loading from no model (`modelState`)."""
+    import threading
+
+    from repofill.lsp.runtime import Runtime
+
+    release = threading.Event()
+
+    def slow_load() -> _NoModel:
+        release.wait(10)
+        return _NoModel()  # raises: the load fails once released
+
+    runtime = Runtime(index=False, factory=lambda settings: slow_load)
+    assert runtime.status()["modelState"] == "none"
+    runtime.start(None)
+    status = runtime.status()
+    assert (status["state"], status["modelState"], status["model"]) == ("starting", "loading", "")
+    release.set()
+    runtime.engine.worker.wait_loaded(10)
+    for _ in range(100):  # the state is set by the thread that awaits the load
+        if runtime.state == "error":
+            break
+        threading.Event().wait(0.02)
+    status = runtime.status()
+    assert (status["state"], status["modelState"]) == ("error", "failed")
+    assert "no model in this test" in status["message"]
+    runtime.shutdown()

@@ -96,12 +96,20 @@ def llama_cpp_server(
 class StandIn:
     url: str
     bodies: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    answered: int = 0
 
 
 @contextmanager
-def infill_stand_in(pieces: list[str], final: dict[str, Any]) -> Iterator[StandIn]:
-    """Streams `pieces` as llama-server content events, then `final` (with `stop: true`)."""
+def infill_stand_in(
+    pieces: list[str], final: dict[str, Any], *, then: list[list[str]] | None = None
+) -> Iterator[StandIn]:
+    """Streams `pieces` as llama-server content events, then `final` (with `stop: true`).
+
+    With `then`, request k (from 0) streams `[pieces, *then][k % (1 + len(then))]` instead: a
+    scripted model whose answers differ from one request (one candidate) to the next.
+    """
     state = StandIn("")
+    answers = [pieces, *(then or [])]
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -131,7 +139,9 @@ def infill_stand_in(pieces: list[str], final: dict[str, Any]) -> Iterator[StandI
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            events = [{"content": p, "stop": False} for p in pieces] + [
+            answer = answers[state.answered % len(answers)]
+            state.answered += 1
+            events = [{"content": p, "stop": False} for p in answer] + [
                 {"content": "", "stop": True, **final}
             ]
             for event in events:
