@@ -112,18 +112,25 @@ function M.request_failed(err)
   redraw()
 end
 
---- Whether a fill (or other server work with `$/progress`) is running.
+--- Whether work the user started runs (Fill this hole, reported with `$/progress`); the
+--- index build in the background does not count.
 function M.busy()
-  return next(M.progress) ~= nil
+  return M.progress_line() ~= nil
 end
 
---- One line for the work in progress, e.g. "Fill this hole 40%: generating candidates", or nil.
+local function is_fill(p)
+  return (p.title or ''):find('Fill', 1, true) ~= nil
+end
+
+--- One line for the fill in progress, e.g. "Fill this hole 40%: generating candidates", or nil.
 function M.progress_line()
   for _, p in pairs(M.progress) do
-    local title = (p.title or ''):gsub('^RepoFill: ', '')
-    local pct = p.percentage and (' %d%%'):format(p.percentage) or ''
-    local msg = p.message and p.message ~= '' and (': ' .. p.message) or ''
-    return title .. pct .. msg
+    if is_fill(p) then
+      local title = (p.title or ''):gsub('^RepoFill: ', '')
+      local pct = p.percentage and (' %d%%'):format(p.percentage) or ''
+      local msg = p.message and p.message ~= '' and (': ' .. p.message) or ''
+      return title .. pct .. msg
+    end
   end
   return nil
 end
@@ -141,7 +148,7 @@ function M.on_progress(args)
   if value.kind == 'end' then
     local was = M.progress[token]
     M.progress[token] = nil
-    if was and (was.title or ''):find('Fill', 1, true) then
+    if was and is_fill(was) then
       vim.api.nvim_echo({}, false, {})
     end
   else
@@ -149,7 +156,7 @@ function M.on_progress(args)
     entry.message = value.message or entry.message
     entry.percentage = value.percentage or entry.percentage
     M.progress[token] = entry
-    if entry.title:find('Fill', 1, true) then
+    if is_fill(entry) then
       local line = 'RepoFill: ' .. (M.progress_line() or '')
       local width = math.max(10, vim.v.echospace - 1)
       vim.api.nvim_echo({ { vim.fn.strcharpart(line, 0, width), 'ModeMsg' } }, false, {})
