@@ -258,14 +258,15 @@ class Editor:
         self.tmux.keys("Enter")
 
 
-def _setup_lua(ghost: str, cmd: list[str] | None = None) -> str:
+def _setup_lua(
+    ghost: str,
+    cmd: list[str] | None = None,
+    settings: str = "maxTokens = 24, maxLines = 3, deadlineMs = 30000",
+) -> str:
+    """init.lua: the README's setup() call with the test's renderer and settings."""
     cmd_lua = "" if cmd is None else "cmd = { " + ", ".join(json.dumps(c) for c in cmd) + " }, "
-    return (
-        'require("repofill").setup({ '
-        + cmd_lua
-        + f'ghost = "{ghost}", '
-        + "settings = { maxTokens = 24, maxLines = 3, deadlineMs = 30000, holeCandidates = 2 } })\n"
-    )
+    options = f'{cmd_lua}ghost = "{ghost}", settings = {{ {settings} }}'
+    return f'require("repofill").setup({{ {options} }})\n'
 
 
 @pytest.fixture(scope="module")
@@ -443,35 +444,36 @@ def test_ghost_text_on_screen(
 def test_fill_in_progress_is_visible(
     tmp_path: Path, editor_factory: list[Editor], embedded_model: Path
 ) -> None:
-    """:RepoFillHole shows its progress on the command line, :RepoFillStatus says busy, and the
-    body is replaced when it ends."""
-    ed = _editor(tmp_path, editor_factory, "fill", _setup_lua("auto"), "shapes.py")
+    """:RepoFillHole shows its progress on the command line while it runs, the statusline (set
+    up as the README says) reads "RepoFill: working", and the end is visible: the body replaced,
+    or a message saying why not."""
+    setup = _setup_lua("auto", settings="maxTokens = 48, holeCandidates = 4, deadlineMs = 60000")
+    setup += "vim.o.statusline = \"%f %{v:lua.require'repofill'.statusline()}\"\n"
+    ed = _editor(tmp_path, editor_factory, "fill", setup, "shapes.py")
     ed.wait_ready()
     ed.goto("    pass")
     ed.command("RepoFillHole")
-    ed.tmux.wait(
-        "fill progress on screen",
-        lambda s: "RepoFill: Fill this hole" in s.text() or None,
-        60,
-        every=0.2,
-    )
-    ed.tmux.type(":RepoFillStatus")
-    ed.tmux.keys("Enter")
-    status = ed.tmux.wait(
-        "the status", lambda s: "RepoFill: " in s.text() and "busy" in s.text() and s.text(), 20
-    )
-    assert "RepoFill: working" in status, status
-    ed.tmux.keys("Enter")  # the status message is several lines
-    ed.tmux.wait(
-        "the fill to end",
-        lambda s: (
-            "    pass"
-            not in ed.lines()[ed.lines().index("def rectangle_diagonal(width, height):") + 1]
-            or None
-        ),
-        FILL_TIMEOUT_S,
-        every=2.0,
-    )
+    seen: set[str] = set()
+
+    def progress(screen: Screen) -> bool:
+        text = screen.text()
+        if "RepoFill: Fill this hole" in text:
+            seen.add("command line")
+        if "RepoFill: working" in text:
+            seen.add("statusline")
+        return seen == {"command line", "statusline"}
+
+    ed.tmux.wait(f"fill progress (seen: {seen})", progress, 120, every=0.1)
+
+    def ended(screen: Screen) -> str | None:
+        text = screen.text()
+        return text if "RepoFill: ready" in text else None
+
+    text = ed.tmux.wait("the fill to end", ended, FILL_TIMEOUT_S, every=1.0)
+    lines = ed.lines()
+    body = lines[lines.index("def rectangle_diagonal(width, height):") + 1]
+    print(f"after the fill: {body!r}")
+    assert body != "    pass" or "RepoFill: " in text.splitlines()[-1], text
 
 
 @pytest.mark.timeout(120)
