@@ -32,6 +32,7 @@ from repofill.retrieval.types import Context, Cursor
 from .cache import SuggestionCache
 from .cursor import ANCHOR_LINES, windows
 from .postprocess import PostContext, decide_multiline, postprocess
+from .prewarm import Prewarmer
 from .settings import Settings
 from .strategies import Plan, Strategy, choose, plan, rank
 
@@ -60,6 +61,8 @@ class RequestTimings:
     total_ms: float = 0.0
     wait_ms: float = 0.0
     """From the request's arrival until its job started: debounce and queueing, not work."""
+    prewarm_wait_ms: float = 0.0
+    """Part of `wait_ms`: waiting for a preempted pre-warm to end its chunk (lsp/prewarm.py)."""
 
     def add_model(self, candidates: list[Candidate]) -> None:
         for c in candidates:
@@ -144,6 +147,7 @@ class Engine:
         self._block_context: tuple[tuple[str, int, int], Context] | None = None
         self._running: tuple[Path, int, CancelToken] | None = None
         """The model job in progress: its file, line and cancel token."""
+        self.prewarmer = Prewarmer(self)
 
     # -- building a request -------------------------------------------------------------------
 
@@ -239,6 +243,7 @@ class Engine:
         chosen = strategy or choose(self.settings.strategy, backend.info.family, explicit=explicit)
         started = started or time.monotonic()
         timings = RequestTimings(wait_ms=(time.monotonic() - started) * 1000)
+        timings.prewarm_wait_ms = self.worker.background_wait_ms
         t0 = time.perf_counter()
         context = self.stable_context(cursor, backend)
         timings.retrieval_ms = (time.perf_counter() - t0) * 1000
@@ -317,6 +322,8 @@ class Engine:
                 timings = RequestTimings(total_ms=(time.monotonic() - started) * 1000)
                 self._record(key, cursor, "cached", timings)
                 return Completion(cached, "cached", "", timings)
+        # A pre-warm stops at the end of its chunk while this request debounces.
+        self.worker.preempt_background()
         if self.settings.debounceMs > 0:
             await asyncio.sleep(self.settings.debounceMs / 1000)
             if cancel.cancelled:
@@ -385,6 +392,10 @@ class Engine:
             return
         result = done.result()
         self._record(key, cursor, result.status, result.timings)
+
+    def prewarm(self, cursor: Cursor) -> Future[Any] | None:
+        """Evaluate ahead the stable part of the prompt at a resting cursor (lsp/prewarm.py)."""
+        return self.prewarmer.request(cursor)
 
     def complete_blocking(self, cursor: Cursor, *, multiline: bool | None = None) -> Completion:
         """For the CLI: one request, waited for."""
