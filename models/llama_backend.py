@@ -352,8 +352,10 @@ class LlamaBackend:
         self._fit_threads()
         prompt_prefix, _ = heal_prefix(request.prefix)
         tokens = self.prompt_tokens(request, prompt_prefix)
+        # The request evaluates its last prompt token itself, for the logits (_reuse_prefix).
         stable = min(
             self.line_start_tokens(tokens, request, prompt_prefix),
+            len(tokens) - 1,
             self._info.n_ctx - request.max_tokens - 1,
         )
         llm = self._llm

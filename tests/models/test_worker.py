@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from repofill.models.types import CancelToken, Candidate, InfillRequest, ModelError, ModelInfo
@@ -95,7 +96,9 @@ def test_a_model_that_fails_to_load_answers_every_job_with_its_error() -> None:
 # -- background (pre-warm) jobs --------------------------------------------------------------
 
 
-def _chunks(done: list[int], cancel: CancelToken, chunks: int = 100, step: float = 0.02):  # type: ignore[no-untyped-def]
+def _chunks(
+    done: list[int], cancel: CancelToken, chunks: int = 100, step: float = 0.02
+) -> Callable[[object], str]:
     """A background job: `chunks` chunks of `step` s, checking its token between chunks."""
 
     def run(_backend: object) -> str:
