@@ -103,6 +103,9 @@ class Completion:
     timings: RequestTimings = field(default_factory=RequestTimings)
     context: Context = field(default_factory=Context)
     finish_reason: str = ""
+    model_text: str = ""
+    """The first candidate's text as the model wrote it, before post-processing (for
+    `repofill.stats`: a benchmark checks where a cut suggestion ended in it)."""
 
 
 @dataclass(frozen=True)
@@ -281,10 +284,12 @@ class Engine:
         timings.post_ms = (time.perf_counter() - t1) * 1000
         timings.total_ms = (time.monotonic() - started) * 1000
         finish = candidates[0].finish_reason if candidates else ""
+        model_text = candidates[0].text if candidates else ""
         if cancel.cancelled:
             status = "superseded" if cancel.reason == "superseded" else "cancelled"
             return Completion([], status, cancel.reason, timings, context, finish)
-        return Completion(items, "ok" if items else "empty", "", timings, context, finish)
+        status = "ok" if items else "empty"
+        return Completion(items, status, "", timings, context, finish, model_text)
 
     async def complete(
         self,
@@ -382,16 +387,25 @@ class Engine:
         result.items = [selected.text + item for item in result.items if item]
         return result
 
-    def _record(self, key: str, cursor: Cursor, status: str, timings: RequestTimings) -> None:
+    def _record(
+        self, key: str, cursor: Cursor, status: str, timings: RequestTimings, **extra: str
+    ) -> None:
         entry = {"key": key, "offset": cursor.offset, "length": len(cursor.text)}
-        entry.update(status=status, overhead_ms=timings.overhead_ms, **asdict(timings))
+        entry.update(status=status, overhead_ms=timings.overhead_ms, **asdict(timings), **extra)
         self.history.append(entry)
 
     def _record_job(self, key: str, cursor: Cursor, done: Future[Completion]) -> None:
         if done.cancelled() or done.exception() is not None:
             return
         result = done.result()
-        self._record(key, cursor, result.status, result.timings)
+        self._record(
+            key,
+            cursor,
+            result.status,
+            result.timings,
+            finish_reason=result.finish_reason,
+            model_text=result.model_text,
+        )
 
     def prewarm(self, cursor: Cursor) -> Future[Any] | None:
         """Evaluate ahead the stable part of the prompt at a resting cursor (lsp/prewarm.py)."""
