@@ -525,6 +525,8 @@ def measure_model(model: Path, args: argparse.Namespace, workdir: Path) -> dict[
     if "busy" in scenarios:
         plans = {roots[n]: all_plans[n] for n in names}
         row["busy"] = latency_scenarios.measure_busy(model, plans, replays, args, workdir)
+    for scenario in ("jump", "busy"):
+        row["family"] = row["family"] or row.get(scenario, {}).get("family", "")
     return row
 
 

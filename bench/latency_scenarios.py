@@ -113,20 +113,7 @@ class JumpRun:
     prewarm: bool
     visits: list[Visit] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
-
-
-def interleave(places: list[RetypedLine]) -> list[RetypedLine]:
-    """Round robin over files, so that consecutive places are in different files."""
-    by_file: dict[Path, list[RetypedLine]] = {}
-    for place in places:
-        by_file.setdefault(place.path, []).append(place)
-    queues = list(by_file.values())
-    out: list[RetypedLine] = []
-    while any(queues):
-        for queue in queues:
-            if queue:
-                out.append(queue.pop(0))
-    return out
+    family: str = ""
 
 
 def _first_suggestion(keys: list[KeyResult]) -> tuple[float, bool]:
@@ -199,6 +186,7 @@ def jump_run(
             _did_change(client, uri, versions[place.path], place.line, 0, len(row), original)
         time.sleep(0.5)
         run.stats = _command(client, "repofill.stats")
+        run.family = str(_command(client, "repofill.status").get("family", ""))
     finally:
         client.close()
     by_place = {(e["key"], e["offset"], e["length"]): e for e in run.stats.get("requests", [])}
@@ -247,6 +235,7 @@ def measure_jump(
     off, on = summary(runs[False]), summary(runs[True])
     p_off, p_on = off["first_suggestion_ms"]["p50"], on["first_suggestion_ms"]["p50"]
     return {
+        "family": next((r.family for r in runs[True] if r.family), ""),
         "places": sum(len(c) for c in places.values()),
         "rest_s": args.jump_rest_s,
         "keys_per_place": JUMP_KEYS,
@@ -258,11 +247,20 @@ def measure_jump(
 
 
 def choose_places(plans: list[RetypedLine], n: int, rng: random.Random) -> list[RetypedLine]:
-    """`n` of the typist's lines (at least JUMP_KEYS characters), consecutive ones in different
-    files where the files allow."""
-    usable = [p for p in plans if len(p.keys) > JUMP_KEYS]
-    chosen = sorted(rng.sample(usable, min(n, len(usable))), key=lambda p: (str(p.path), p.line))
-    return interleave(chosen)
+    """`n` of the typist's lines (more than JUMP_KEYS characters), drawn round robin over the
+    files, so that consecutive places are in different files where the files allow."""
+    by_file: dict[Path, list[RetypedLine]] = {}
+    for plan in plans:
+        if len(plan.keys) > JUMP_KEYS:
+            by_file.setdefault(plan.path, []).append(plan)
+    for lines in by_file.values():
+        rng.shuffle(lines)
+    chosen: list[RetypedLine] = []
+    while len(chosen) < n and any(by_file.values()):
+        for lines in by_file.values():
+            if lines and len(chosen) < n:
+                chosen.append(lines.pop())
+    return chosen
 
 
 # -- busy ------------------------------------------------------------------------------------
@@ -328,6 +326,7 @@ def measure_busy(
     quiet_row, busy_row = _replay_summary(quiet), _replay_summary(busy)
     q50, b50 = quiet_row["from_model_ms"]["p50"], busy_row["from_model_ms"]["p50"]
     return {
+        "family": busy[0].status.get("family", "") if busy else "",
         "quiet": quiet_row,
         "busy": busy_row,
         "ratio_p50": round(b50 / q50, 2) if b50 is not None and q50 else None,
