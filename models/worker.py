@@ -144,11 +144,6 @@ class ModelWorker:
             running.cancel.cancel("preempted")
         return running is not None
 
-    @property
-    def real_waiting(self) -> bool:
-        """Whether a real job is queued (a background job should yield)."""
-        return bool(self._jobs)
-
     def complete(self, request: InfillRequest, cancel: CancelToken) -> Future[list[Candidate]]:
         return self.submit(lambda backend: backend.complete(request, cancel), cancel)
 
