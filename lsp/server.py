@@ -20,6 +20,8 @@ from repofill.retrieval.types import Cursor
 
 from .client_log import forward_to_client
 from .command_args import command_argument, positions
+from .cursor import word_end
+from .documents import install as install_documents
 from .engine import Engine, SelectedItem
 from .fill_hole_protocol import (
     FillCache,
@@ -31,6 +33,7 @@ from .fill_hole_protocol import (
 )
 from .lifecycle import LifecycleProtocol, watch_parent
 from .runtime import Runtime
+from .watch import registration
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +122,7 @@ def create_server(runtime: Runtime) -> RepoFillServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: RepoFillServer, params: types.InitializeParams) -> None:
+        install_documents(ls.protocol)  # lines as LSP counts them (`\n`, `\r\n`, `\r` only)
         ls.runtime.settings = ls.runtime.settings.merged(params.initialization_options)
         ls.loop = asyncio.get_running_loop()
         forward_to_client(ls, ls.loop)
@@ -128,6 +132,9 @@ def create_server(runtime: Runtime) -> RepoFillServer:
     @server.feature(types.INITIALIZED)
     def initialized(ls: RepoFillServer, params: types.InitializedParams) -> None:
         ls.client_initialized = True
+        watchers = registration(ls.client_capabilities)
+        if watchers is not None:  # `.gitignore` and friends: re-decide what may be read
+            ls.client_register_capability(watchers)
         ls.runtime.start_index(_Progress(ls))
         state, message = ls.runtime.state, ls.runtime.state_message
         ls.state = ""  # force one notification with the current state
@@ -184,13 +191,14 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         n = max(1, settings.candidates) if invoked else 1
         if ls.runtime.state == "ready":
             ls.set_state("working")
-        span = types.Range(start=params.position, end=params.position)
-        selected = _selected_item(document, params.context.selected_completion_info)
+        selected_info = params.context.selected_completion_info
+        selected = _selected_item(document, selected_info)
         try:
             if selected is None:
+                span = _word_range(ls, cursor, params.position)
                 result = await ls.engine.complete(uri, cursor, n_candidates=n, explicit=invoked)
             else:
-                span = params.context.selected_completion_info.range  # type: ignore[union-attr]
+                span = selected_info.range  # type: ignore[union-attr]
                 result = await ls.engine.complete_selected(
                     uri, cursor, selected, n_candidates=n, explicit=invoked
                 )
@@ -305,6 +313,15 @@ def _lsp_language(ls: RepoFillServer, uri: str) -> str:
     document = ls.open_document(uri)
     language_id = document.language_id if document is not None else None
     return language_id or language_for(Path(to_fs_path(uri) or uri))
+
+
+def _word_range(ls: RepoFillServer, cursor: Cursor, position: types.Position) -> types.Range:
+    """The range an item replaces: the cursor, or inside a word the cursor to the word's end
+    (`res|u` + `ult` -> `result`), in the client's position units."""
+    rest = cursor.text[cursor.offset : word_end(cursor.text, cursor.offset)]
+    units = ls.workspace.position_codec.client_num_units(rest)
+    end = types.Position(line=position.line, character=position.character + units)
+    return types.Range(start=position, end=end)
 
 
 def _selected_item(
