@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from repofill.models.types import Backend, CancelToken, InfillRequest, PrewarmResult
 from repofill.models.worker import JobSkipped
-from repofill.retrieval.exclusion import is_excluded
+from repofill.retrieval.exclusion import is_secret
 from repofill.retrieval.types import Cursor
 
 from .postprocess import decide_multiline
@@ -64,12 +64,12 @@ class Prewarmer:
     def request(self, cursor: Cursor) -> Future[PrewarmResult] | None:
         """Pre-warm the prompt for `cursor` (any thread); None when there is nothing to do.
 
-        Nothing is done while completion is disabled or for a secrets file (whose text is never
-        sent to a model). The future raises JobSkipped when a newer job came first."""
+        Nothing is done while completion is disabled or for a document that holds a secret
+        (never sent to a model). The future raises JobSkipped when a newer job came first."""
         engine = self._engine
         with self._lock:
             self.requested += 1
-        if not engine.settings.enabled or is_excluded(cursor.path):
+        if not engine.settings.enabled or is_secret(cursor.path, cursor.text):
             self._skip()
             return None
         cancel = CancelToken()
@@ -91,6 +91,7 @@ class Prewarmer:
             multiline=multiline,
             max_lines=max(1, engine.settings.maxLines),
             plan=plan(chosen, items=1),
+            backend=backend,
         )
 
     def _run(self, backend: Backend, cursor: Cursor, cancel: CancelToken) -> PrewarmResult:
