@@ -97,3 +97,33 @@ async def test_the_request_after_a_rest_reuses_the_prewarmed_prompt(
     entry = await _complete(client, uris["steps.py"], there)
     assert field(entry, "reused_tokens") >= warm["stable_tokens"]
     assert field(entry, "prewarm_wait_ms") == 0  # the pre-warm had ended: nothing to wait for
+
+
+async def test_bad_or_useless_notifications_are_ignored_and_the_server_keeps_serving(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    root = write_project(tmp_path)
+    seen = track_status(client)
+    await start(client, root)
+    await wait_for_state(seen, "ready", timeout=120)
+    uri = open_file(client, root / "fib.py")
+    for params in (
+        {},  # no place at all
+        {"textDocument": {"uri": uri}, "position": {"line": "x", "character": 0}},
+        {"textDocument": {"uri": uri}, "position": {"line": 999, "character": 0}},  # outside
+        {
+            "textDocument": {"uri": (root / "closed.py").as_uri()},
+            "position": {"line": 0, "character": 0},
+        },
+    ):
+        client.protocol.notify("repofill/didMoveCursor", params)
+    result = await client.text_document_inline_completion_async(
+        inline_params(uri, types.Position(line=4, character=14))
+    )
+    assert isinstance(result, types.InlineCompletionList)
+    prewarm = field(await _stats(client), "prewarm")
+    assert field(prewarm, "requested") == 0  # none reached the engine
+    logged = [(m.type, m.message) for m in client.log_messages]
+    warnings = [text for kind, text in logged if kind == types.MessageType.Warning]
+    assert sum("repofill/didMoveCursor" in text for text in warnings) == 3, logged
+    assert not [text for kind, text in logged if kind == types.MessageType.Error]
