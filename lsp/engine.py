@@ -32,6 +32,7 @@ from repofill.retrieval.types import Context, Cursor
 from .cache import SuggestionCache
 from .cursor import ANCHOR_LINES, fit_tokens, windows, word_end
 from .postprocess import PostContext, decide_multiline, postprocess
+from .prewarm import Prewarmer
 from .settings import Settings
 from .strategies import Plan, Strategy, choose, plan, rank
 
@@ -65,6 +66,8 @@ class RequestTimings:
     total_ms: float = 0.0
     wait_ms: float = 0.0
     """From the request's arrival until its job started: debounce and queueing, not work."""
+    prewarm_wait_ms: float = 0.0
+    """Part of `wait_ms`: waiting for a preempted pre-warm to end its chunk (lsp/prewarm.py)."""
 
     def add_model(self, candidates: list[Candidate]) -> None:
         for c in candidates:
@@ -105,6 +108,9 @@ class Completion:
     timings: RequestTimings = field(default_factory=RequestTimings)
     context: Context = field(default_factory=Context)
     finish_reason: str = ""
+    model_text: str = ""
+    """The first candidate's text as the model wrote it, before post-processing (for
+    `repofill.stats`: a benchmark checks where a cut suggestion ended in it)."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,7 @@ class Engine:
         self._block_context: tuple[tuple[str, int, int, int], Context] | None = None
         self._running: tuple[Path, int, CancelToken] | None = None
         """The model job in progress: its file, line and cancel token."""
+        self.prewarmer = Prewarmer(self)
 
     # -- building a request -------------------------------------------------------------------
 
@@ -261,6 +268,7 @@ class Engine:
         chosen = strategy or choose(self.settings.strategy, backend.info.family, explicit=explicit)
         started = started or time.monotonic()
         timings = RequestTimings(wait_ms=(time.monotonic() - started) * 1000)
+        timings.prewarm_wait_ms = self.worker.background_wait_ms
         t0 = time.perf_counter()
         context = self.stable_context(cursor, backend)
         timings.retrieval_ms = (time.perf_counter() - t0) * 1000
@@ -302,10 +310,12 @@ class Engine:
         timings.post_ms = (time.perf_counter() - t1) * 1000
         timings.total_ms = (time.monotonic() - started) * 1000
         finish = candidates[0].finish_reason if candidates else ""
+        model_text = candidates[0].text if candidates else ""
         if cancel.cancelled:
             status = "superseded" if cancel.reason == "superseded" else "cancelled"
             return Completion([], status, cancel.reason, timings, context, finish)
-        return Completion(items, "ok" if items else "empty", "", timings, context, finish)
+        status = "ok" if items else "empty"
+        return Completion(items, status, "", timings, context, finish, model_text)
 
     async def complete(
         self,
@@ -343,6 +353,8 @@ class Engine:
                 timings = RequestTimings(total_ms=(time.monotonic() - started) * 1000)
                 self._record(key, cursor, "cached", timings)
                 return Completion(cached, "cached", "", timings)
+        # A pre-warm stops at the end of its chunk while this request debounces.
+        self.worker.preempt_background()
         if self.settings.debounceMs > 0:
             await asyncio.sleep(self.settings.debounceMs / 1000)
             if cancel.cancelled:
@@ -401,16 +413,29 @@ class Engine:
         result.items = [selected.text + item for item in result.items if item]
         return result
 
-    def _record(self, key: str, cursor: Cursor, status: str, timings: RequestTimings) -> None:
+    def _record(
+        self, key: str, cursor: Cursor, status: str, timings: RequestTimings, **extra: str
+    ) -> None:
         entry = {"key": key, "offset": cursor.offset, "length": len(cursor.text)}
-        entry.update(status=status, overhead_ms=timings.overhead_ms, **asdict(timings))
+        entry.update(status=status, overhead_ms=timings.overhead_ms, **asdict(timings), **extra)
         self.history.append(entry)
 
     def _record_job(self, key: str, cursor: Cursor, done: Future[Completion]) -> None:
         if done.cancelled() or done.exception() is not None:
             return
         result = done.result()
-        self._record(key, cursor, result.status, result.timings)
+        self._record(
+            key,
+            cursor,
+            result.status,
+            result.timings,
+            finish_reason=result.finish_reason,
+            model_text=result.model_text,
+        )
+
+    def prewarm(self, cursor: Cursor) -> Future[Any] | None:
+        """Evaluate ahead the stable part of the prompt at a resting cursor (lsp/prewarm.py)."""
+        return self.prewarmer.request(cursor)
 
     def complete_blocking(self, cursor: Cursor, *, multiline: bool | None = None) -> Completion:
         """For the CLI: one request, waited for."""

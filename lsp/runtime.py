@@ -259,6 +259,7 @@ class Runtime:
             "requests": list(engine.history),  # one C-level copy under the GIL
             "cacheHits": engine.cache.hits,
             "maxActiveJobs": engine.worker.max_active_jobs,
+            "prewarm": engine.prewarmer.summary(),
         }
 
     def status(self) -> dict[str, Any]:

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 NAME = "repofill"
 VERSION = "0.1.0"
+DID_MOVE_CURSOR = "repofill/didMoveCursor"
+"""Client notification: the cursor rests at a place (docs/protocol.md); the server pre-warms."""
 COMMANDS = [
     "repofill.fillHole",
     "repofill.fillHoleCandidates",
@@ -210,6 +212,26 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         items = [types.InlineCompletionItem(insert_text=text, range=span) for text in result.items]
         return types.InlineCompletionList(items=items)
 
+    @server.feature(DID_MOVE_CURSOR)
+    def did_move_cursor(ls: RepoFillServer, params: Any) -> None:
+        place = _moved_cursor(params)
+        if place is None:
+            log.warning("%s needs {textDocument: {uri}, position}: ignored", DID_MOVE_CURSOR)
+            return
+        uri, position = place
+        if ls.open_document(uri) is None or not ls.runtime.settings.language_enabled(
+            _lsp_language(ls, uri)
+        ):
+            return
+        if ls.runtime.model_state() != "loaded":
+            return
+        try:
+            cursor = ls.cursor_at(uri, position)
+        except JsonRpcInvalidParams as exc:  # a notification has no answer: log and go on
+            log.warning("%s: %s", DID_MOVE_CURSOR, exc)
+            return
+        ls.engine.prewarm(cursor)
+
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
@@ -265,6 +287,20 @@ def create_server(runtime: Runtime) -> RepoFillServer:
 def request_alive(ls: RepoFillServer, msg_id: Any) -> Callable[[], bool]:
     """Whether the request `msg_id` is still awaited: pygls drops it once `$/cancelRequest` came."""
     return lambda: msg_id in ls.protocol._request_futures
+
+
+def _moved_cursor(params: Any) -> tuple[str, types.Position] | None:
+    """(uri, position) from `repofill/didMoveCursor` params (pygls gives them as namedtuples)."""
+
+    def field(obj: Any, name: str) -> Any:
+        return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+    uri = field(field(params, "textDocument"), "uri")
+    position = field(params, "position")
+    line, character = field(position, "line"), field(position, "character")
+    if not isinstance(uri, str) or not isinstance(line, int) or not isinstance(character, int):
+        return None
+    return uri, types.Position(line=line, character=character)
 
 
 def _version(ls: RepoFillServer, uri: str) -> int | None:
