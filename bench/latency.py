@@ -9,7 +9,10 @@ for the previous request when it is still outstanding. Per model it reports:
 - the share of prompt tokens reused from llama.cpp's KV cache (consecutive keys on one line);
 - requests started / completed / cancelled (client and server view);
 - engine overhead (total minus waiting minus llama.cpp time) p50/p95, from `repofill.stats`;
-- the server's peak RSS (VmHWM).
+- the server's peak RSS (VmHWM);
+- how long real requests waited for a pre-warm chunk: the replay sends
+  `repofill/didMoveCursor` when the person arrives on a line, as the editor clients do
+  (`--no-prewarm`: not).
 
 In the same run, after the server has stopped, it measures on a sample of the answered keys:
 
@@ -18,6 +21,10 @@ In the same run, after the server has stopped, it measures on a sample of the an
   same number of tokens greedily — nothing else;
 - a naive mode: the same engine in-process with KV-cache reuse off (every prompt evaluated from
   scratch), no type-through cache, no LSP (which favours naive: it pays no protocol cost).
+
+`--scenarios` picks among `typing` (all of the above), `jump` and `busy` (the first suggestion
+at a new place with pre-warm on and off, and the typing replay on a busy machine:
+bench/latency_scenarios.py).
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ PROJECT_DIRS = {"requests": "src/requests", "rich": "rich", "flask": "src/flask"
 MIN_FILE_CHARS, MAX_FILE_CHARS = 2_000, 40_000
 READY_TIMEOUT_S = 180.0
 
+SCENARIOS = ("typing", "jump", "busy")
 TARGETS = {
     "reuse_share_min": 0.90,
     "overhead_p95_ms_max": 15.0,
@@ -77,6 +85,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--samples", type=int, default=20, help="keys re-run for floor and naive")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the results")
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help="comma-separated scenarios to run: typing (the typing replay, floor and naive), "
+        "jump (first suggestion at a new place, pre-warm on and off), busy (the typing replay "
+        "with one CPU-bound process running, against a quiet one); default: all",
+    )
+    parser.add_argument("--places", type=int, default=12, help="jump: places in all (default 12)")
+    parser.add_argument(
+        "--jump-rest-s", type=float, default=2.0, help="jump: rest before typing (default 2 s)"
+    )
+    parser.add_argument(
+        "--no-prewarm",
+        action="store_true",
+        help="typing and busy: send no repofill/didMoveCursor on arriving at a line",
+    )
 
 
 # -- statistics ------------------------------------------------------------------------------
@@ -171,8 +195,9 @@ def _did_change(
     )
 
 
-def replay(model: Path, root: Path, plans: list[RetypedLine], log_path: Path) -> Replay:
-    """Run the typist's plan against a fresh `repofill serve` whose workspace is `root`."""
+def start_server(model: Path, root: Path, log_path: Path) -> tuple[LspProcess, float]:
+    """A fresh `repofill serve` on `root`, initialized, model loaded and index built; the client
+    and the seconds that took. Close the client when done."""
     client = LspProcess([*SERVER, "--model-path", str(model)], cwd=root, stderr_path=log_path)
     indexed = threading.Event()
 
@@ -182,7 +207,6 @@ def replay(model: Path, root: Path, plans: list[RetypedLine], log_path: Path) ->
             indexed.set()
 
     client.on_notification = on_notification
-    out = Replay()
     try:
         started = time.perf_counter()
         client.call(
@@ -197,7 +221,46 @@ def replay(model: Path, root: Path, plans: list[RetypedLine], log_path: Path) ->
         )
         client.notify("initialized", {})
         _wait_ready(client, indexed)
-        out.ready_s = time.perf_counter() - started
+    except BaseException:
+        client.close()
+        raise
+    return client, time.perf_counter() - started
+
+
+def did_open(client: LspProcess, path: Path, text: str) -> str:
+    uri = path.as_uri()
+    client.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
+    )
+    return uri
+
+
+def did_move_cursor(client: LspProcess, uri: str, line: int, character: int) -> None:
+    """What the editor clients send once the cursor rested at a place (docs/protocol.md)."""
+    client.notify(
+        "repofill/didMoveCursor",
+        {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}},
+    )
+
+
+# How long the clients wait for the cursor to rest before `repofill/didMoveCursor`, and how long
+# the simulated person then still rests before the first key on a new line.
+CURSOR_REST_S = 0.15
+ARRIVAL_REST_S = 0.3
+
+
+def replay(
+    model: Path, root: Path, plans: list[RetypedLine], log_path: Path, *, prewarm: bool = True
+) -> Replay:
+    """Run the typist's plan against a fresh `repofill serve` whose workspace is `root`.
+
+    With `prewarm`, the client sends `repofill/didMoveCursor` when the person arrives on a line
+    (after CURSOR_REST_S), as the editor clients do, and the person rests ARRIVAL_REST_S more
+    before the first key."""
+    client, ready_s = start_server(model, root, log_path)
+    out = Replay(ready_s=ready_s)
+    try:
         documents: dict[Path, list[str]] = {}
         versions: dict[Path, int] = {}
         previous: KeyResult | None = None
@@ -207,19 +270,13 @@ def replay(model: Path, root: Path, plans: list[RetypedLine], log_path: Path) ->
                 text = plan.path.read_text(encoding="utf-8")
                 documents[plan.path] = text.split("\n")
                 versions[plan.path] = 1
-                client.notify(
-                    "textDocument/didOpen",
-                    {
-                        "textDocument": {
-                            "uri": uri,
-                            "languageId": "python",
-                            "version": 1,
-                            "text": text,
-                        }
-                    },
-                )
+                did_open(client, plan.path, text)
             lines = documents[plan.path]
             for key in plan.keys:
+                if prewarm and key.first_on_line:
+                    time.sleep(CURSOR_REST_S)
+                    did_move_cursor(client, uri, key.line, key.start)
+                    time.sleep(ARRIVAL_REST_S)
                 row = lines[key.line]
                 lines[key.line] = row[: key.start] + key.text + row[key.end :]
                 versions[plan.path] += 1
@@ -439,23 +496,68 @@ def _model_keys(keys: list[KeyResult]) -> list[KeyResult]:
 
 
 def measure_model(model: Path, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """The chosen scenarios (`--scenarios`) for one model: one row of the report."""
+    from . import latency_scenarios
+
+    scenarios = parse_scenarios(args.scenarios)
     rng = random.Random(args.seed)
     names = [n.strip() for n in args.projects.split(",") if n.strip()]
     specs = {s.name: s for s in DEFAULT_SOURCES}
-    keys: list[KeyResult] = []
-    replays: list[Replay] = []
     all_plans: dict[str, list[RetypedLine]] = {}
     roots: dict[str, Path] = {}
     per_project = max(1, args.lines // len(names))
-    load_before = os.getloadavg()
     for name in names:
         root = fetch(specs[name])
         roots[name] = root
         files = _project_files(root, name, args.files, rng)
-        plans = choose_lines(files, per_project, rng)
-        all_plans[name] = plans
+        all_plans[name] = choose_lines(files, per_project, rng)
+    row: dict[str, Any] = {"model": model.name, "family": "", "scenarios": scenarios}
+    replays: list[Replay] | None = None
+    if "typing" in scenarios:
+        typing, replays = measure_typing(model, args, workdir, roots, all_plans)
+        row.update(typing)
+    if "jump" in scenarios:
+        per_places = max(1, args.places // len(names))
+        places = {
+            roots[n]: latency_scenarios.choose_places(all_plans[n], per_places, rng) for n in names
+        }
+        row["jump"] = latency_scenarios.measure_jump(model, places, args, workdir)
+    if "busy" in scenarios:
+        plans = {roots[n]: all_plans[n] for n in names}
+        row["busy"] = latency_scenarios.measure_busy(model, plans, replays, args, workdir)
+    for scenario in ("jump", "busy"):
+        row["family"] = row["family"] or row.get(scenario, {}).get("family", "")
+    return row
+
+
+def parse_scenarios(text: str) -> list[str]:
+    """`typing,jump,busy` (any subset, in any order) as a list; ValueError names a bad one."""
+    chosen = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in SCENARIOS]
+    if unknown or not chosen:
+        raise ValueError(
+            f"unknown scenario(s) {', '.join(unknown) or '(none)'}: use {','.join(SCENARIOS)}"
+        )
+    return [s for s in SCENARIOS if s in chosen]
+
+
+def measure_typing(
+    model: Path,
+    args: argparse.Namespace,
+    workdir: Path,
+    roots: dict[str, Path],
+    all_plans: dict[str, list[RetypedLine]],
+) -> tuple[dict[str, Any], list[Replay]]:
+    """The typing replay, with the model-only floor and the naive mode on a sample of its keys."""
+    names = list(roots)
+    keys: list[KeyResult] = []
+    replays: list[Replay] = []
+    load_before = os.getloadavg()
+    for name in names:
+        plans = all_plans[name]
         print(f"{model.name} / {name}: retyping {len(plans)} lines", file=sys.stderr, flush=True)
-        result = replay(model, root, plans, workdir / f"serve-{model.stem}-{name}.log")
+        log = workdir / f"serve-{model.stem}-{name}.log"
+        result = replay(model, roots[name], plans, log, prewarm=not args.no_prewarm)
         replays.append(result)
         keys += result.keys
 
@@ -491,7 +593,6 @@ def measure_model(model: Path, args: argparse.Namespace, workdir: Path) -> dict[
 
     status = [r.status.get("requests", {}) for r in replays]
     return {
-        "model": model.name,
         "family": replays[0].status.get("family", "") if replays else "",
         "projects": {n: str(roots[n].name) for n in names},
         "lines_retyped": sum(1 for k in keys if k.first_on_line),
@@ -554,10 +655,17 @@ def measure_model(model: Path, args: argparse.Namespace, workdir: Path) -> dict[
             "before": round(load_before[0], 2),
             "after": round(os.getloadavg()[0], 2),
         },
-    }
+        "prewarm_wait_ms": _p([float(e.get("prewarm_wait_ms", 0.0)) for e in model_runs]),
+    }, replays
 
 
 def verdicts(row: dict[str, Any]) -> dict[str, bool]:
+    """Target met or not, for the scenarios that ran."""
+    from .latency_scenarios import verdicts as scenario_verdicts
+
+    out = scenario_verdicts(row)
+    if "floor" not in row:  # the typing scenario did not run
+        return out
     t = TARGETS
     floor = row["floor"]["ratio_p50"]
     naive = row["naive"]["speedup_p50"]
@@ -567,6 +675,7 @@ def verdicts(row: dict[str, Any]) -> dict[str, bool]:
         and float(row["server_ms"]["overhead"]["p95"]) <= t["overhead_p95_ms_max"],
         "floor_ratio_p50": floor is not None and floor <= t["floor_ratio_p50_max"],
         "naive_speedup_p50": naive is not None and naive >= t["naive_speedup_p50_min"],
+        **out,
     }
 
 
@@ -584,13 +693,17 @@ def render_markdown(report: dict[str, Any]) -> str:
         "cancelled). Latency counts only requests answered before the next key.",
         "",
     ]
+    from .latency_scenarios import render_markdown as render_scenarios
+
     for row in report["models"]:
+        out += [f"## {row['model']} ({row['family']})", ""]
+        if "floor" not in row:  # the typing scenario did not run
+            out += render_scenarios(row)
+            continue
         req, lat, srv = row["requests"], row["latency_ms"], row["server_ms"]
         ok = verdicts(row)
         mark = {True: "met", False: "**missed**"}
         out += [
-            f"## {row['model']} ({row['family']})",
-            "",
             "| measure | value | target |",
             "|---|---|---|",
             f"| keystroke-to-response p50 / p95 (all answered, n={lat['answered']['n']}) | "
@@ -629,15 +742,26 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"| `$/cancelRequest` sent | {req['cancel_sent']} | |",
             f"| most generations running at once | {req['max_active_generations']} | 1 |",
             f"| peak RSS of the server | {row['peak_rss_mib']} MiB | |",
+            f"| real requests' wait for a pre-warm chunk p50 / p95 | "
+            f"{row['prewarm_wait_ms']['p50']} / {row['prewarm_wait_ms']['p95']} ms | |",
             f"| load average (1 min) before / after | {row['load_average_1m']['before']} / "
             f"{row['load_average_1m']['after']} | |",
             "",
         ]
+        out += render_scenarios(row)
     return "\n".join(out).replace("None", "—")  # no samples: nothing measured
 
 
 def run(args: argparse.Namespace) -> int:
     from repofill.models.embedded import embedded_model_path
+
+    from .latency_scenarios import TARGETS as SCENARIO_TARGETS
+
+    try:
+        parse_scenarios(args.scenarios)
+    except ValueError as exc:
+        print(f"repofill: {exc}", file=sys.stderr)
+        return 2
 
     models = [Path(p) for p in args.model_path]
     if not models:
@@ -652,12 +776,13 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="repofill-latency-") as tmp:
         rows = [measure_model(m, args, Path(tmp)) for m in models]
     report = {
+        "scenarios": parse_scenarios(args.scenarios),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()} {platform.processor() or platform.system()}",
         "cores": os.cpu_count(),
         "seed": args.seed,
         "lines": args.lines,
-        "targets": TARGETS,
+        "targets": {**TARGETS, **SCENARIO_TARGETS},
         "models": rows,
         "verdicts": {row["model"]: verdicts(row) for row in rows},
     }

@@ -6,7 +6,10 @@ the user types on one line the prompt's start does not move and llama.cpp can re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from .documents import LINE_END, split_lines
 
 ANCHOR_LINES = 32
 
@@ -19,16 +22,20 @@ class Windows:
 
 
 def line_col_to_offset(text: str, line: int, column: int) -> int:
-    """0-based line and column (code points) to an offset; ValueError when outside the text."""
+    """0-based line and column (code points) to an offset, lines ended by LSP's terminators
+    (`\\n`, `\\r\\n`, `\\r`; documents.py); ValueError when outside the text. The column may be
+    the line's length: the end of the line, before its terminator."""
     if line < 0 or column < 0:
         raise ValueError(f"position {line}:{column} is negative")
-    lines = text.split("\n")
+    lines = split_lines(text)
+    if not lines or LINE_END.search(lines[-1]):
+        lines.append("")  # after a final line end (or in an empty text) there is one more line
     if line >= len(lines):
         raise ValueError(f"line {line} is outside the document ({len(lines)} lines)")
-    width = len(lines[line].rstrip("\r"))
+    width = len(lines[line].rstrip("\r\n"))
     if column > width:
         raise ValueError(f"column {column} is past the end of line {line} ({width} characters)")
-    return sum(len(x) + 1 for x in lines[:line]) + column
+    return sum(len(x) for x in lines[:line]) + column
 
 
 def windows(
@@ -67,3 +74,57 @@ def _nth_line_start(text: str, n: int) -> int:
         if pos < 0:
             return 0
     return pos + 1
+
+
+def word_end(text: str, offset: int) -> int:
+    """Where the word the cursor continues ends: past the word characters after `offset` when
+    one comes right before it (`res|u = 0` -> after `u`), else `offset` itself. Word characters
+    are letters, digits, `_` and `$` (Unicode-aware, as identifiers in the supported languages).
+    An inline suggestion replaces text[offset:word_end] (docs/protocol.md)."""
+    if offset <= 0 or not _is_word(text[offset - 1]):
+        return offset
+    end = offset
+    while end < len(text) and _is_word(text[end]):
+        end += 1
+    return end
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch in "_$"
+
+
+CountTokens = Callable[[str], int]
+
+
+def fit_tokens(prefix: str, suffix: str, budget: int, count: CountTokens) -> tuple[str, str]:
+    """`prefix` and `suffix` cut to `budget` tokens together, each from its far end (the prefix
+    loses its start, the suffix its end), so the text nearest the cursor stays.
+
+    The suffix keeps at least a quarter of the budget when it needs it, the prefix the rest. A
+    prefix cut inside its first quarter of kept text starts at the next line, as the character
+    window does. Never fails: at worst both are empty. `count` gives a text's tokens.
+    """
+    budget = max(0, budget)
+    suffix_tokens = count(suffix)
+    prefix_tokens = count(prefix)
+    if prefix_tokens + suffix_tokens <= budget:
+        return prefix, suffix
+    suffix_room = max(budget // 4, budget - prefix_tokens)
+    if suffix_tokens > suffix_room:
+        suffix = _cut(suffix, suffix_room, count, from_start=False)
+        suffix_tokens = count(suffix)
+    prefix = _cut(prefix, budget - suffix_tokens, count, from_start=True)
+    newline = prefix.find("\n")
+    if 0 <= newline < len(prefix) // 4:
+        prefix = prefix[newline + 1 :]
+    return prefix, suffix
+
+
+def _cut(text: str, limit: int, count: CountTokens, *, from_start: bool) -> str:
+    """`text` shortened from its start (or end) until it has at most `limit` tokens."""
+    tokens = count(text)
+    while text and tokens > limit:
+        keep = min(len(text) - 1, int(len(text) * limit / tokens * 0.95))
+        text = text[len(text) - keep :] if from_start else text[:keep]
+        tokens = count(text)
+    return text

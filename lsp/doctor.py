@@ -80,6 +80,31 @@ def evaluation_check(model: str) -> Check:
     return Check("model evaluation", False, detail)
 
 
+def recommendation_checks(measure: bool = True) -> list[Check]:
+    """The recommended registry model and every registry model's estimated speed here.
+
+    Advice only: never a failure. `measure` times the embedded model in a child process
+    (models/speed.py); without it, or without the embedded model, speeds are assumed from cores.
+    """
+    try:
+        from repofill.models.hardware import detect, recommend
+        from repofill.models.registry import registry_entries
+        from repofill.models.speed import yardstick_here
+
+        rec = recommend(detect(), gpu_offload_supported(), yardstick=yardstick_here(measure))
+    except Exception as exc:  # advice only: never fail doctor over it
+        return [Check("recommended model", False, f"could not tell: {exc}", required=False)]
+    found = [Check("recommended model", True, rec.line(), required=False)]
+    if rec.yardstick is not None:
+        rows = [f"embedded default ({rec.yardstick.source}): {rec.yardstick.speed.describe()}"]
+        for entry in registry_entries():
+            speed = rec.speed_of(entry)
+            if speed is not None:
+                rows.append(f"{entry.name}: {speed.describe()}")
+        found.append(Check("estimated speed", True, "\n       ".join(["", *rows]), False))
+    return found
+
+
 def checks(model_path: str | None = None, model_name: str | None = None) -> list[Check]:
     result = [
         Check(
@@ -111,13 +136,7 @@ def checks(model_path: str | None = None, model_name: str | None = None) -> list
         result.append(evaluation_check(str(resolved.path)))
     except ModelError as exc:
         result.append(Check("model", False, str(exc)))
-    try:
-        from repofill.models.hardware import detect, recommend
-
-        advice = recommend(detect(), gpu_offload_supported()).line()
-        result.append(Check("recommended model", True, advice, required=False))
-    except Exception as exc:  # advice only: never fail doctor over it
-        result.append(Check("recommended model", False, f"could not tell: {exc}", required=False))
+    result.extend(recommendation_checks())
     grammars = available_grammars()
     missing = [lang for lang, ok in grammars.items() if not ok]
     result.append(

@@ -26,12 +26,13 @@ from repofill.models.types import (
 )
 from repofill.models.worker import JobSkipped, ModelWorker
 from repofill.retrieval import Retriever
-from repofill.retrieval.exclusion import is_excluded
+from repofill.retrieval.exclusion import is_secret
 from repofill.retrieval.types import Context, Cursor
 
 from .cache import SuggestionCache
-from .cursor import ANCHOR_LINES, windows
+from .cursor import ANCHOR_LINES, fit_tokens, windows, word_end
 from .postprocess import PostContext, decide_multiline, postprocess
+from .prewarm import Prewarmer
 from .settings import Settings
 from .strategies import Plan, Strategy, choose, plan, rank
 
@@ -41,6 +42,11 @@ PREFIX_LINES = 64
 SUFFIX_LINES = 24
 MAX_WINDOW_CHARS = 8000
 HOLE_MAX_LINES = 24
+# Tokens of a prompt that are neither the cursor's window nor context text: FIM and repository
+# special tokens, the repository name and file path, a healed token; and per context file, its
+# header line.
+PROMPT_OVERHEAD = 64
+HEADER_TOKENS = 16
 # Post-processing sees this much text around the cursor: enough for any filter, and bounded
 # on a 10 MB minified line.
 POST_CONTEXT_CHARS = 4 * MAX_WINDOW_CHARS
@@ -60,6 +66,8 @@ class RequestTimings:
     total_ms: float = 0.0
     wait_ms: float = 0.0
     """From the request's arrival until its job started: debounce and queueing, not work."""
+    prewarm_wait_ms: float = 0.0
+    """Part of `wait_ms`: waiting for a preempted pre-warm to end its chunk (lsp/prewarm.py)."""
 
     def add_model(self, candidates: list[Candidate]) -> None:
         for c in candidates:
@@ -100,6 +108,9 @@ class Completion:
     timings: RequestTimings = field(default_factory=RequestTimings)
     context: Context = field(default_factory=Context)
     finish_reason: str = ""
+    model_text: str = ""
+    """The first candidate's text as the model wrote it, before post-processing (for
+    `repofill.stats`: a benchmark checks where a cut suggestion ended in it)."""
 
 
 @dataclass(frozen=True)
@@ -141,9 +152,10 @@ class Engine:
         self.cancelled = 0
         self.history: deque[dict[str, Any]] = deque(maxlen=HISTORY)
         """Recent requests' outcomes and timings, oldest first (appended from any thread)."""
-        self._block_context: tuple[tuple[str, int, int], Context] | None = None
+        self._block_context: tuple[tuple[str, int, int, int], Context] | None = None
         self._running: tuple[Path, int, CancelToken] | None = None
         """The model job in progress: its file, line and cancel token."""
+        self.prewarmer = Prewarmer(self)
 
     # -- building a request -------------------------------------------------------------------
 
@@ -156,7 +168,8 @@ class Engine:
         ANCHOR_LINES lines: the block in which the prefix window's start does not move either.
         """
         block = cursor.line // ANCHOR_LINES
-        place = (str(cursor.path), block, self.settings.contextBudget)
+        generation = self.retriever.generation if self.retriever is not None else 0
+        place = (str(cursor.path), block, self.settings.contextBudget, generation)
         if self._block_context is not None and self._block_context[0] == place:
             return self._block_context[1]
         context = self.select_context(cursor, backend)
@@ -182,7 +195,14 @@ class Engine:
         n_candidates: int = 1,
         started: float | None = None,
         plan: Plan | None = None,
+        backend: Backend | None = None,
     ) -> InfillRequest:
+        """The model request for `cursor`: its window bounded in `backend`'s tokens (by default
+        the worker's loaded backend; without one, in characters only). ModelError when the
+        document holds a secret."""
+        if is_secret(cursor.path, cursor.text):
+            # every prompt is built here (completion, fill-hole): the last gate before a model
+            raise ModelError(f"{cursor.path.name} holds a secret: it is never sent to a model")
         win = windows(
             cursor.text,
             cursor.offset,
@@ -190,18 +210,27 @@ class Engine:
             suffix_lines=SUFFIX_LINES,
             max_chars=MAX_WINDOW_CHARS,
         )
+        max_tokens = self.settings.maxTokens * (4 if multiline else 1)
+        prefix, suffix = win.prefix, win.suffix
+        if backend is None and self.worker.loaded and self.worker.error is None:
+            backend = self.worker.backend()
+        if backend is not None:
+            # The character window can hold more tokens than the model's context window (CJK,
+            # emoji, minified code): bound it in tokens, the context snippets and output counted.
+            context, room = _fit_context(context, backend.info.n_ctx - max_tokens - 1)
+            prefix, suffix = fit_tokens(prefix, suffix, room, backend.count_tokens)
         deadline = None
         if self.settings.deadlineMs > 0:
             deadline = (started or time.monotonic()) + self.settings.deadlineMs / 1000
         root = self.retriever.root if self.retriever is not None else cursor.path.parent
         return InfillRequest(
-            prefix=win.prefix,
-            suffix=win.suffix,
+            prefix=prefix,
+            suffix=suffix,
             path=_relative(cursor.path, root),
             language=cursor.language,
             repo_name=root.name,
             context=tuple(RepoFile(s.path, s.text) for s in context.snippets),
-            max_tokens=self.settings.maxTokens * (4 if multiline else 1),
+            max_tokens=max_tokens,
             max_lines=max_lines if multiline else 1,
             deadline=deadline,
             n_candidates=plan.n_candidates if plan else n_candidates,
@@ -239,6 +268,7 @@ class Engine:
         chosen = strategy or choose(self.settings.strategy, backend.info.family, explicit=explicit)
         started = started or time.monotonic()
         timings = RequestTimings(wait_ms=(time.monotonic() - started) * 1000)
+        timings.prewarm_wait_ms = self.worker.background_wait_ms
         t0 = time.perf_counter()
         context = self.stable_context(cursor, backend)
         timings.retrieval_ms = (time.perf_counter() - t0) * 1000
@@ -255,6 +285,7 @@ class Engine:
             max_lines=lines,
             started=time.monotonic(),
             plan=plan(chosen, items=n_candidates),
+            backend=backend,
         )
         self._running = (cursor.path, cursor.line, cancel)
         try:
@@ -263,9 +294,12 @@ class Engine:
             self._running = None
         timings.add_model(candidates)
         t1 = time.perf_counter()
+        # In the middle of a word the suggestion replaces the word's rest (server.py): judge
+        # it against the text that will follow it.
+        after = word_end(cursor.text, cursor.offset)
         post = PostContext(
             prefix=cursor.prefix[-POST_CONTEXT_CHARS:],
-            suffix=cursor.suffix[:POST_CONTEXT_CHARS],
+            suffix=cursor.text[after : after + POST_CONTEXT_CHARS],
             language=cursor.language,
             multiline=multiline,
             max_lines=lines if multiline else 1,
@@ -276,10 +310,12 @@ class Engine:
         timings.post_ms = (time.perf_counter() - t1) * 1000
         timings.total_ms = (time.monotonic() - started) * 1000
         finish = candidates[0].finish_reason if candidates else ""
+        model_text = candidates[0].text if candidates else ""
         if cancel.cancelled:
             status = "superseded" if cancel.reason == "superseded" else "cancelled"
             return Completion([], status, cancel.reason, timings, context, finish)
-        return Completion(items, "ok" if items else "empty", "", timings, context, finish)
+        status = "ok" if items else "empty"
+        return Completion(items, status, "", timings, context, finish, model_text)
 
     async def complete(
         self,
@@ -298,8 +334,8 @@ class Engine:
         """
         if not self.settings.enabled:
             return Completion(status="disabled")
-        if is_excluded(cursor.path):
-            # a secrets file (.env, id_rsa, …): its text is never sent to a model
+        if is_secret(cursor.path, cursor.text):
+            # a secrets file (.env, id_rsa, a private key by content): never sent to a model
             return Completion(status="disabled", message="secrets files are not completed")
         started = time.monotonic()
         self._hand_over(cursor)
@@ -317,6 +353,8 @@ class Engine:
                 timings = RequestTimings(total_ms=(time.monotonic() - started) * 1000)
                 self._record(key, cursor, "cached", timings)
                 return Completion(cached, "cached", "", timings)
+        # A pre-warm stops at the end of its chunk while this request debounces.
+        self.worker.preempt_background()
         if self.settings.debounceMs > 0:
             await asyncio.sleep(self.settings.debounceMs / 1000)
             if cancel.cancelled:
@@ -375,16 +413,29 @@ class Engine:
         result.items = [selected.text + item for item in result.items if item]
         return result
 
-    def _record(self, key: str, cursor: Cursor, status: str, timings: RequestTimings) -> None:
+    def _record(
+        self, key: str, cursor: Cursor, status: str, timings: RequestTimings, **extra: str
+    ) -> None:
         entry = {"key": key, "offset": cursor.offset, "length": len(cursor.text)}
-        entry.update(status=status, overhead_ms=timings.overhead_ms, **asdict(timings))
+        entry.update(status=status, overhead_ms=timings.overhead_ms, **asdict(timings), **extra)
         self.history.append(entry)
 
     def _record_job(self, key: str, cursor: Cursor, done: Future[Completion]) -> None:
         if done.cancelled() or done.exception() is not None:
             return
         result = done.result()
-        self._record(key, cursor, result.status, result.timings)
+        self._record(
+            key,
+            cursor,
+            result.status,
+            result.timings,
+            finish_reason=result.finish_reason,
+            model_text=result.model_text,
+        )
+
+    def prewarm(self, cursor: Cursor) -> Future[Any] | None:
+        """Evaluate ahead the stable part of the prompt at a resting cursor (lsp/prewarm.py)."""
+        return self.prewarmer.request(cursor)
 
     def complete_blocking(self, cursor: Cursor, *, multiline: bool | None = None) -> Completion:
         """For the CLI: one request, waited for."""
@@ -410,6 +461,21 @@ class Engine:
             running[2].finish_line_start = False
         for token in self._latest.values():
             token.cancel("shutdown")
+
+
+def _fit_context(context: Context, room: int) -> tuple[Context, int]:
+    """The context snippets that leave the cursor's window at least half of `room` tokens (the
+    lowest-ranked go first), and the tokens left for the window (prompt tokens, PROMPT_OVERHEAD
+    kept for the format's special tokens and file headers)."""
+    snippets = list(context.snippets)
+    cost = [s.tokens + HEADER_TOKENS for s in snippets]
+    while snippets and sum(cost) > room // 2:
+        worst = min(range(len(snippets)), key=lambda i: snippets[i].score)
+        del snippets[worst], cost[worst]
+    if len(snippets) < len(context.snippets):
+        used = sum(s.tokens for s in snippets)
+        context = replace(context, snippets=tuple(snippets), used_tokens=used)
+    return context, room - sum(cost) - PROMPT_OVERHEAD
 
 
 def _postprocess_all(ranked: list[Candidate], post: PostContext) -> list[str]:

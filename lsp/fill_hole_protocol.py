@@ -19,7 +19,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 from repofill.models.types import CancelToken
-from repofill.retrieval.exclusion import is_excluded
+from repofill.retrieval.exclusion import is_secret
 from repofill.retrieval.languages import language_for
 
 from .command_args import positions
@@ -317,7 +317,7 @@ async def candidates_command(
 
 
 async def _run(ls: RepoFillServer, uri: str, target: FillTarget, token: Any) -> FillResult:
-    if is_excluded(target.path):
+    if is_secret(target.path, target.text):
         return FillResult("excluded", "this file is never sent to a model (secrets)")
     version = _version(ls, uri)
     settings = ls.runtime.settings

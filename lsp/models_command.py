@@ -9,11 +9,19 @@ from repofill.models.download import CONNECT_TIMEOUT_S, partial_files, pull, rem
 from repofill.models.gpu import gpu_offload_supported
 from repofill.models.hardware import detect, recommend
 from repofill.models.registry import cached_path, cached_registry_path, registry_entries
+from repofill.models.speed import TYPICAL_PROMPT_TOKENS, Speed, yardstick_here
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="models_command", required=True)
-    sub.add_parser("list", help="the registry, what is downloaded, and what fits this machine")
+    list_parser = sub.add_parser(
+        "list", help="the registry, what is downloaded, and what fits this machine"
+    )
+    list_parser.add_argument(
+        "--no-measure",
+        action="store_true",
+        help="estimate speeds from the core count instead of timing the embedded model",
+    )
     pull_parser = sub.add_parser(
         "pull", help="download a registry model into the Hugging Face cache"
     )
@@ -31,9 +39,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     rm_parser.add_argument("name")
 
 
-def _list() -> int:
-    rec = recommend(detect(), gpu_offload_supported())
-    rows = [("name", "family", "quant", "size", "memory", "context", "status", "repository / file")]
+def _first_suggestion(speed: Speed | None) -> str:
+    """The estimated first suggestion on the CPU; `GPU` when the model would run there."""
+    return f"~{speed.first_suggestion_ms() / 1000:.1f} s" if speed is not None else "GPU"
+
+
+def _list(measure: bool) -> int:
+    rec = recommend(detect(), gpu_offload_supported(), yardstick=yardstick_here(measure))
+    rows = [
+        (
+            "name",
+            "family",
+            "quant",
+            "size",
+            "memory",
+            "first suggestion",
+            "context",
+            "status",
+            "repository / file",
+        )
+    ]
     for entry in registry_entries():
         if cached_path(entry) is not None:
             status = "downloaded"
@@ -49,6 +74,7 @@ def _list() -> int:
                 entry.quant,
                 f"{entry.file_size_gb:.2f} GB",
                 f"~{entry.memory_bytes() / 1e9:.1f} GB",
+                _first_suggestion(rec.speed_of(entry)),
                 str(entry.context_length),
                 status,
                 f"{entry.repo_id} / {entry.filename}",
@@ -58,6 +84,11 @@ def _list() -> int:
     for row in rows:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
     print(f"\n* recommended for this machine: {rec.line()}")
+    if rec.yardstick is not None:
+        print(
+            f"  first suggestion: a {TYPICAL_PROMPT_TOKENS}-token prompt on the CPU, estimated "
+            f"from the embedded model ({rec.yardstick.source}: {rec.yardstick.speed.describe()})"
+        )
     return 0
 
 
@@ -65,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     """Raises ModelError for the CLI to print (unknown name, offline, corrupt download)."""
     command = args.models_command
     if command == "list":
-        return _list()
+        return _list(measure=not args.no_measure)
     if command == "pull":
         result = pull(
             args.name,

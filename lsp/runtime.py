@@ -23,6 +23,7 @@ from repofill.retrieval import Retriever
 from .cache import SuggestionCache
 from .engine import Engine
 from .settings import Settings
+from .watch import is_ignore_rules_file
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def llama_options(settings: Settings) -> LlamaOptions:
         n_gpu_layers=None if settings.nGpuLayers < 0 else settings.nGpuLayers,
         flash_attn=settings.flashAttn,
         kv_cache_type=settings.kvCacheType,
+        n_threads=None if settings.threads == "auto" else int(settings.threads),
     )
 
 
@@ -200,6 +202,9 @@ class Runtime:
         path = _path(uri)
         if self.retriever is None or path is None:
             return
+        if is_ignore_rules_file(path):
+            self._schedule("ignore-rules", self.retriever.refresh_ignored)
+            return
         try:
             if deleted:
                 self.retriever.remove_file(path)
@@ -207,6 +212,25 @@ class Runtime:
                 self.retriever.update_file(path)
         except Exception:
             log.exception("index update for %s failed", path)
+
+    def _schedule(self, key: str, job: Callable[[], None]) -> None:
+        """Run `job` on a timer thread once events for `key` pause (a `git add` of many files
+        changes the index many times)."""
+
+        def run() -> None:
+            try:
+                job()
+            except Exception:
+                log.exception("%s failed", key)
+
+        with self._lock:
+            old = self._timers.pop(key, None)
+            if old is not None:
+                old.cancel()
+            timer = threading.Timer(INDEX_UPDATE_DELAY_S, run)
+            timer.daemon = True
+            self._timers[key] = timer
+            timer.start()
 
     def _update(self, path: Path, text: str) -> None:
         try:
@@ -235,6 +259,7 @@ class Runtime:
             "requests": list(engine.history),  # one C-level copy under the GIL
             "cacheHits": engine.cache.hits,
             "maxActiveJobs": engine.worker.max_active_jobs,
+            "prewarm": engine.prewarmer.summary(),
         }
 
     def status(self) -> dict[str, Any]:
@@ -270,6 +295,7 @@ def _model_key(settings: Settings) -> tuple[object, ...]:
         s.nGpuLayers,
         s.flashAttn,
         s.kvCacheType,
+        s.threads,
     )
 
 

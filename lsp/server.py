@@ -20,6 +20,8 @@ from repofill.retrieval.types import Cursor
 
 from .client_log import forward_to_client
 from .command_args import command_argument, positions
+from .cursor import word_end
+from .documents import install as install_documents
 from .engine import Engine, SelectedItem
 from .fill_hole_protocol import (
     FillCache,
@@ -31,11 +33,14 @@ from .fill_hole_protocol import (
 )
 from .lifecycle import LifecycleProtocol, watch_parent
 from .runtime import Runtime
+from .watch import registration
 
 log = logging.getLogger(__name__)
 
 NAME = "repofill"
 VERSION = "0.1.0"
+DID_MOVE_CURSOR = "repofill/didMoveCursor"
+"""Client notification: the cursor rests at a place (docs/protocol.md); the server pre-warms."""
 COMMANDS = [
     "repofill.fillHole",
     "repofill.fillHoleCandidates",
@@ -117,6 +122,7 @@ def create_server(runtime: Runtime) -> RepoFillServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: RepoFillServer, params: types.InitializeParams) -> None:
+        install_documents(ls.protocol)  # lines as LSP counts them (`\n`, `\r\n`, `\r` only)
         ls.runtime.settings = ls.runtime.settings.merged(params.initialization_options)
         ls.loop = asyncio.get_running_loop()
         forward_to_client(ls, ls.loop)
@@ -126,6 +132,9 @@ def create_server(runtime: Runtime) -> RepoFillServer:
     @server.feature(types.INITIALIZED)
     def initialized(ls: RepoFillServer, params: types.InitializedParams) -> None:
         ls.client_initialized = True
+        watchers = registration(ls.client_capabilities)
+        if watchers is not None:  # `.gitignore` and friends: re-decide what may be read
+            ls.client_register_capability(watchers)
         ls.runtime.start_index(_Progress(ls))
         state, message = ls.runtime.state, ls.runtime.state_message
         ls.state = ""  # force one notification with the current state
@@ -182,13 +191,14 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         n = max(1, settings.candidates) if invoked else 1
         if ls.runtime.state == "ready":
             ls.set_state("working")
-        span = types.Range(start=params.position, end=params.position)
-        selected = _selected_item(document, params.context.selected_completion_info)
+        selected_info = params.context.selected_completion_info
+        selected = _selected_item(document, selected_info)
         try:
             if selected is None:
+                span = _word_range(ls, cursor, params.position)
                 result = await ls.engine.complete(uri, cursor, n_candidates=n, explicit=invoked)
             else:
-                span = params.context.selected_completion_info.range  # type: ignore[union-attr]
+                span = selected_info.range  # type: ignore[union-attr]
                 result = await ls.engine.complete_selected(
                     uri, cursor, selected, n_candidates=n, explicit=invoked
                 )
@@ -201,6 +211,26 @@ def create_server(runtime: Runtime) -> RepoFillServer:
             return types.InlineCompletionList(items=[])
         items = [types.InlineCompletionItem(insert_text=text, range=span) for text in result.items]
         return types.InlineCompletionList(items=items)
+
+    @server.feature(DID_MOVE_CURSOR)
+    def did_move_cursor(ls: RepoFillServer, params: Any) -> None:
+        place = _moved_cursor(params)
+        if place is None:
+            log.warning("%s needs {textDocument: {uri}, position}: ignored", DID_MOVE_CURSOR)
+            return
+        uri, position = place
+        if ls.open_document(uri) is None or not ls.runtime.settings.language_enabled(
+            _lsp_language(ls, uri)
+        ):
+            return
+        if ls.runtime.model_state() != "loaded":
+            return
+        try:
+            cursor = ls.cursor_at(uri, position)
+        except JsonRpcInvalidParams as exc:  # a notification has no answer: log and go on
+            log.warning("%s: %s", DID_MOVE_CURSOR, exc)
+            return
+        ls.engine.prewarm(cursor)
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
@@ -259,6 +289,20 @@ def request_alive(ls: RepoFillServer, msg_id: Any) -> Callable[[], bool]:
     return lambda: msg_id in ls.protocol._request_futures
 
 
+def _moved_cursor(params: Any) -> tuple[str, types.Position] | None:
+    """(uri, position) from `repofill/didMoveCursor` params (pygls gives them as namedtuples)."""
+
+    def field(obj: Any, name: str) -> Any:
+        return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+    uri = field(field(params, "textDocument"), "uri")
+    position = field(params, "position")
+    line, character = field(position, "line"), field(position, "character")
+    if not isinstance(uri, str) or not isinstance(line, int) or not isinstance(character, int):
+        return None
+    return uri, types.Position(line=line, character=character)
+
+
 def _version(ls: RepoFillServer, uri: str) -> int | None:
     """The document's current version; None once it is closed."""
     document = ls.open_document(uri)
@@ -269,6 +313,15 @@ def _lsp_language(ls: RepoFillServer, uri: str) -> str:
     document = ls.open_document(uri)
     language_id = document.language_id if document is not None else None
     return language_id or language_for(Path(to_fs_path(uri) or uri))
+
+
+def _word_range(ls: RepoFillServer, cursor: Cursor, position: types.Position) -> types.Range:
+    """The range an item replaces: the cursor, or inside a word the cursor to the word's end
+    (`res|u` + `ult` -> `result`), in the client's position units."""
+    rest = cursor.text[cursor.offset : word_end(cursor.text, cursor.offset)]
+    units = ls.workspace.position_codec.client_num_units(rest)
+    end = types.Position(line=position.line, character=position.character + units)
+    return types.Range(start=position, end=end)
 
 
 def _selected_item(

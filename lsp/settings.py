@@ -38,6 +38,9 @@ class Settings:
     """-1: every layer when llama.cpp can offload; 0: CPU only; N: the first N layers."""
     flashAttn: bool = False
     kvCacheType: str = "f16"
+    threads: str = "auto"
+    """llama.cpp threads: `auto` (chosen per request from the CPU load, models/threads.py) or a
+    number as a string ("4"); a JSON number is accepted too."""
     holeCandidates: int = 4
     """Fill this hole: candidates generated per request (the first greedy, the rest sampled)."""
     verify: bool = False
@@ -71,6 +74,19 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
+def _threads(value: Any) -> str | None:
+    """`auto`, or a positive whole number of threads (as a number or a string)."""
+    if value == "auto":
+        return "auto"
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and value >= 1:
+        return str(value)
+    return None
+
+
 def _coerce(name: str, value: Any, current: Any) -> Any:
     try:
         if isinstance(current, bool):
@@ -83,6 +99,10 @@ def _coerce(name: str, value: Any, current: Any) -> Any:
         elif isinstance(current, tuple):
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
                 return tuple(value)
+        elif name == "threads":
+            threads = _threads(value)
+            if threads is not None:
+                return threads
         elif name in _CHOICES:
             if value in _CHOICES[name]:
                 return value

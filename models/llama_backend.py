@@ -21,6 +21,7 @@ import numpy as np
 
 from .fim import FimFormat, detect_format, render_fim, render_left_to_right
 from .gpu import gpu_offload_supported
+from .threads import ThreadPolicy
 from .types import (
     CancelToken,
     Candidate,
@@ -28,6 +29,7 @@ from .types import (
     InfillRequest,
     ModelError,
     ModelInfo,
+    PrewarmResult,
     Timings,
 )
 from .vocab import special_token_id, stop_token_ids, tokenize_pieces
@@ -37,6 +39,9 @@ log = logging.getLogger(__name__)
 # Prompt tokens are evaluated in chunks of this size so a cancellation or deadline is noticed
 # while a long prompt is being read, not only once generation starts.
 _EVAL_CHUNK = 128
+# A pre-warm evaluates in smaller chunks: a real request waits for at most one of them
+# (32 tokens: about 70 ms at 2.2 ms a prompt token on 2 CPU cores).
+PREWARM_CHUNK = 32
 # At most this many tokens of the text after the hole are scored for reranking.
 _MAX_SCORED_SUFFIX_TOKENS = 64
 # Tokens considered before falling back to sorting the whole vocabulary for top-p sampling.
@@ -58,7 +63,8 @@ class LlamaOptions:
     n_gpu_layers: int | None = None
     """None: all layers when llama.cpp was built with GPU offload, else 0."""
     n_threads: int | None = None
-    """None: the number of physical cores."""
+    """None: chosen per request from the CPU load (models/threads.py), at most the physical
+    cores; N: always N."""
     flash_attn: bool = False
     seed: int = 0
     kv_cache_type: str = "f16"
@@ -192,6 +198,10 @@ class LlamaBackend:
         )
         self._rng = np.random.default_rng(self._options.seed)
         self._pieces: PieceIndex | None = None
+        self._thread_policy = (
+            ThreadPolicy(physical_cores()) if self._options.n_threads is None else None
+        )
+        self._threads = self._options.n_threads or physical_cores()
         name = str(llm.metadata.get("general.name", "")) or path.stem
         self._info = ModelInfo(
             name=name,
@@ -228,7 +238,30 @@ class LlamaBackend:
         if llm is not None:
             llm.close()
 
+    @property
+    def threads(self) -> int:
+        """The llama.cpp threads the last request ran with."""
+        return self._threads
+
+    def _fit_threads(self) -> None:
+        """Re-choose the thread count from the CPU load (`threads` = auto) before a request."""
+        if self._thread_policy is None:
+            return
+        threads = self._thread_policy.choose()
+        if threads != self._threads:
+            from llama_cpp import llama_set_n_threads
+
+            llama_set_n_threads(self._llm.ctx, threads, threads)
+            log.debug(
+                "llama.cpp threads %d -> %d (other processes: %.1f cores)",
+                self._threads,
+                threads,
+                self._thread_policy.busy_elsewhere,
+            )
+            self._threads = threads
+
     def complete(self, request: InfillRequest, cancel: CancelToken) -> list[Candidate]:
+        self._fit_threads()
         prompt_prefix, removed = heal_prefix(request.prefix)
         tokens = self.prompt_tokens(request, prompt_prefix)
         room = self._info.n_ctx - request.max_tokens - 1
@@ -252,6 +285,7 @@ class LlamaBackend:
                     tokens, candidate.text, scored, cancel
                 )
             candidate.text = unheal(candidate.text, removed)
+            candidate.timings.threads = self._threads
             candidates.append(candidate)
             if candidate.finish_reason in ("cancelled", "deadline"):
                 break
@@ -304,6 +338,43 @@ class LlamaBackend:
     def line_start_tokens(self, tokens: list[int], request: InfillRequest, prefix: str) -> int:
         """How many leading prompt tokens do not depend on the text of the cursor's line."""
         return _common_prefix(tokens, self.prompt_tokens(request, prefix[: prefix.rfind("\n") + 1]))
+
+    def prewarm(self, request: InfillRequest, cancel: CancelToken) -> PrewarmResult:
+        """Evaluate the stable part of `request`'s prompt into the KV cache (lsp/prewarm.py).
+
+        The stable part is what `line_start_tokens` counts: the context and the prefix up to the
+        start of the cursor's line, which the next request at this place shares. Tokens already
+        cached are kept; the rest is evaluated in chunks of PREWARM_CHUNK tokens, stopping at the
+        first chunk boundary after `cancel` is set. With `reuse_kv` off nothing is done.
+        """
+        if not self._options.reuse_kv:
+            return PrewarmResult()
+        self._fit_threads()
+        prompt_prefix, _ = heal_prefix(request.prefix)
+        tokens = self.prompt_tokens(request, prompt_prefix)
+        # The request evaluates its last prompt token itself, for the logits (_reuse_prefix).
+        stable = min(
+            self.line_start_tokens(tokens, request, prompt_prefix),
+            len(tokens) - 1,
+            self._info.n_ctx - request.max_tokens - 1,
+        )
+        llm = self._llm
+        common = _common_prefix(llm.input_ids[: llm.n_tokens], tokens[:stable])
+        if common >= stable:
+            return PrewarmResult(stable, 0, stable)
+        if common == 0:
+            llm.reset()
+        elif llm._ctx.kv_cache_seq_rm(-1, common, -1):
+            llm.n_tokens = common
+        else:
+            llm.reset()
+        start = llm.n_tokens
+        for at in range(start, stable, PREWARM_CHUNK):
+            if cancel.cancelled:
+                break
+            llm.eval(tokens[at : min(stable, at + PREWARM_CHUNK)])
+        cached = int(llm.n_tokens)
+        return PrewarmResult(stable, cached - start, cached, stopped=cached < stable)
 
     # -- evaluation ---------------------------------------------------------------------------
 

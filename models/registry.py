@@ -31,6 +31,9 @@ class RegistryEntry:
     """FIM format name (models/fim.py FORMATS)."""
     context_length: int
     params_b: float = 0.0
+    non_embedding_params_b: float = 0.0
+    """Parameters outside the token embeddings (billions); 0 when unknown (registry.json says how
+    each was found)."""
     quant: str = ""
     file_size_gb: float = 0.0
     """Size the hub displays (decimal GB, rounded)."""
@@ -38,6 +41,11 @@ class RegistryEntry:
     n_kv_head: int = 0
     head_dim: int = 0
     source: str = ""
+
+    @property
+    def compute_params_b(self) -> float:
+        """Billions of parameters a prompt token is multiplied by: non-embedding when known."""
+        return self.non_embedding_params_b or self.params_b
 
     @property
     def file_size_bytes(self) -> int:

@@ -32,7 +32,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -45,6 +45,7 @@ from .types import (
     InfillRequest,
     ModelError,
     ModelInfo,
+    PrewarmResult,
     Timings,
 )
 
@@ -196,6 +197,29 @@ class RemoteBackend:
             if candidate.finish_reason in ("cancelled", "deadline"):
                 break
         return candidates
+
+    def prewarm(self, request: InfillRequest, cancel: CancelToken) -> PrewarmResult:
+        """Have a llama.cpp server cache the stable part of `request`'s prompt (lsp/prewarm.py).
+
+        llama-server (kind `llama-server`): the prompt with the prefix cut at the start of the
+        cursor's line is sent with `n_predict: 0` and `cache_prompt: true` (the server evaluates
+        it into the slot's cache and generates nothing, as llama.vim's ring-buffer warm-up does);
+        the next real request reuses the common prefix. Cancelling `cancel` closes the
+        connection. OpenAI-compatible servers have no such control: nothing is sent. Token
+        counts are those the server reports (0 when it does not say).
+        """
+        if self._kind != "llama-server":
+            return PrewarmResult()
+        prefix, _ = heal_prefix(request.prefix)
+        line_start = prefix[: prefix.rfind("\n") + 1]
+        warm = replace(
+            request, prefix=line_start, max_tokens=0, n_candidates=1, deadline=None, stop=()
+        )
+        candidate = self._one(warm, line_start, 0.0, cancel)
+        if candidate.finish_reason == "cancelled":
+            return PrewarmResult(stopped=True)
+        t = candidate.timings
+        return PrewarmResult(t.prompt_tokens, t.prompt_tokens - t.reused_tokens, t.prompt_tokens)
 
     # -- requests -----------------------------------------------------------------------------
 

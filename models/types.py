@@ -56,6 +56,8 @@ class Timings:
     generated_tokens: int = 0
     prompt_ms: float = 0.0
     generation_ms: float = 0.0
+    threads: int = 0
+    """llama.cpp threads the request ran with (0: not known, e.g. a remote backend)."""
 
     @property
     def model_ms(self) -> float:
@@ -121,3 +123,17 @@ class Backend(Protocol):
 
 def now() -> float:
     return time.monotonic()
+
+
+@dataclass
+class PrewarmResult:
+    """What a backend's `prewarm` did (lsp/prewarm.py). Counts are tokens."""
+
+    stable_tokens: int = 0
+    """Length of the prompt's stable part: context and prefix up to the cursor's line start."""
+    evaluated_tokens: int = 0
+    """Evaluated by this pre-warm (the rest was in the cache already)."""
+    cached_tokens: int = 0
+    """Of the stable part, held in the KV cache when the pre-warm ended."""
+    stopped: bool = False
+    """Preempted or replaced before the whole stable part was cached."""

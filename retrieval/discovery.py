@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .exclusion import MAX_FILE_BYTES, is_excluded, looks_binary
+from .exclusion import MAX_FILE_BYTES, holds_secret, is_excluded, looks_binary
 from .gitignore import IgnoreStack
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,8 @@ def _git_ignored(root: Path, rel: str) -> bool | None:
 
 
 def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str | None:
-    """A file's text, or None when it is excluded, too large, binary or unreadable."""
+    """A file's text, or None when it is excluded, too large, binary, unreadable, or holds a
+    secret (`exclusion.holds_secret`)."""
     if is_excluded(path):
         return None
     try:
@@ -122,7 +123,8 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str | None:
         return None
     if looks_binary(data):
         return None
-    return data.decode("utf-8", errors="replace")
+    text = data.decode("utf-8", errors="replace")
+    return None if holds_secret(text) else text
 
 
 def _inside(path: Path, root: Path) -> bool:

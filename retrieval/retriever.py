@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .cache import ParseCache, default_cache_dir, digest
 from .discovery import discover, may_read, read_text
-from .exclusion import MAX_FILE_BYTES, is_excluded
+from .exclusion import MAX_FILE_BYTES, holds_secret, is_excluded
 from .index import RepoIndex
 from .languages import language_for_path
 from .model import FileEntry, Parsed
@@ -47,6 +47,9 @@ class Retriever:
         self.last_build_s = 0.0
         self.cache_hits = 0
         self._allowed: dict[str, bool] = {}  # may_read verdicts for files found after the build
+        self.generation = 0
+        """Bumped when the set of readable files is re-decided (`refresh_ignored`): context
+        selected before then may hold a file that is now ignored."""
 
     @property
     def file_count(self) -> int:
@@ -117,10 +120,33 @@ class Retriever:
             return  # git-ignored (or in a skipped folder): never indexed, even when opened
         if text is None:
             text = read_text(self.root / rel)
-            if text is None:
-                self.index.remove(rel)
-                return
+        if text is None or holds_secret(text):
+            self.index.remove(rel)  # unreadable now, or a secret pasted into an open file
+            return
         self.index.put(rel, text)
+
+    def refresh_ignored(self) -> None:
+        """Re-decide which files may be read, after a `.gitignore`, `.git/info/exclude` or the git
+        index changed: files now ignored leave the index, files no longer ignored join it."""
+        readable = set(discover(self.root, self._wanted))
+        self._allowed.clear()
+        gone = [p for p in self.index.entries if p not in readable]
+        new = sorted(readable - set(self.index.entries))
+        for rel in gone:
+            self.index.remove(rel)
+        joined = 0
+        for rel in new:
+            text = read_text(self.root / rel)  # None for a secret, binary or unreadable file
+            if text is not None:
+                try:
+                    joined += self.index.put(rel, text, rebuild=False)
+                except Exception:  # one bad file must not stop the refresh
+                    log.exception("cannot index %s", rel)
+        self.index.flush()
+        if gone or joined:
+            # `git status` rewrites the index often: only a real change drops selected context
+            self.generation += 1
+            log.info("ignore rules changed: %d files left, %d joined", len(gone), joined)
 
     def _may_read(self, rel: str) -> bool:
         allowed = self._allowed.get(rel)

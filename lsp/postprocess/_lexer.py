@@ -120,3 +120,27 @@ def open_stack(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
             # A mismatched closer: treat it as closing the innermost opener, as editors do.
             stack.pop()
     return stack, unmatched
+
+
+def leaves_literal_open(before: str, insert: str, after: str, language: str) -> bool:
+    """Whether `insert`, placed between `before` and `after`, opens a string, template or
+    comment that the code after it does not close, or starts a line comment that swallows the
+    code after the cursor on its line. Literals opened before the insertion (a cursor inside a
+    string being typed) are the user's, not the insertion's.
+    """
+    if _FAMILY.get(language, "plain") == "plain" or not insert:
+        return False
+    start, end = len(before), len(before) + len(insert)
+    text = before + insert + after
+    for m in _pattern(language).finditer(text):
+        if m.start() >= end:
+            break
+        token = m.group()
+        if m.start() < start or token in "()[]{}":
+            continue
+        if token.startswith(("#", "//")):
+            if m.end() > end and text[end : m.end()].strip():
+                return True
+        elif ends_inside_literal(token, language):
+            return True
+    return False

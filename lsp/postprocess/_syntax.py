@@ -7,6 +7,8 @@ either side.
 
 from __future__ import annotations
 
+import ast
+import warnings
 from dataclasses import dataclass
 
 from repofill.retrieval.languages import parser
@@ -106,6 +108,10 @@ class ErrorCounts:
     before: int  # errors in the window without the insertion
     after: int  # errors with it
     inside: int  # ERROR nodes lying wholly inside the inserted text
+    near: int = 0
+    """ERROR or MISSING nodes starting inside the inserted text (or right at its end) where the
+    window without it had none: errors the insertion adds even when the cursor's line already
+    had one (`name = |` is an error of its own)."""
 
 
 def count_errors(language: str, win: Window, insert: str) -> ErrorCounts | None:
@@ -117,7 +123,8 @@ def count_errors(language: str, win: Window, insert: str) -> ErrorCounts | None:
     after = win.after.encode()
     ins = insert.encode()
     old = ts.parse(before + after)
-    old_errors = len(error_nodes(old))
+    old_nodes = error_nodes(old)
+    old_errors = len(old_nodes)
     at = _point_after(before, Point(0, 0))
     old.edit(
         start_byte=len(before),
@@ -130,7 +137,17 @@ def count_errors(language: str, win: Window, insert: str) -> ErrorCounts | None:
     new = error_nodes(ts.parse(before + ins + after, old))
     start, end = len(before), len(before) + len(ins)
     inside = sum(1 for n in new if n.is_error and start <= n.start_byte < n.end_byte <= end)
-    return ErrorCounts(old_errors, len(new), inside)
+    # An old error at the cursor may stay there or move past the insertion; later ones move.
+    known = {(n.is_missing, n.start_byte) for n in old_nodes if n.start_byte < start}
+    for n in old_nodes:
+        if n.start_byte >= start:
+            known.add((n.is_missing, n.start_byte + len(ins)))
+        if n.start_byte == start:
+            known.add((n.is_missing, start))
+    near = sum(
+        1 for n in new if start <= n.start_byte <= end and (n.is_missing, n.start_byte) not in known
+    )
+    return ErrorCounts(old_errors, len(new), inside, near)
 
 
 _LITERAL_TYPES = (
@@ -164,3 +181,49 @@ def in_comment_or_string(language: str, win: Window) -> bool | None:
                 return not text.rstrip().endswith(b"*/")
         node = node.parent
     return False
+
+
+@dataclass(frozen=True)
+class _PyError:
+    offset: int  # characters into the parsed text
+    message: str
+
+
+def _python_error(source: str) -> _PyError | None:
+    """The first error Python's own parser reports for `source` (None: it parses)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for `1if x` and the like
+            ast.parse(source)
+    except SyntaxError as exc:  # IndentationError and TabError included
+        starts = [0]
+        for line in source.split("\n"):
+            starts.append(starts[-1] + len(line) + 1)
+        row = min(max(1, exc.lineno or 1), len(starts) - 1)
+        column = max(0, (exc.offset or 1) - 1)
+        return _PyError(min(starts[row - 1] + column, len(source)), exc.msg)
+    except (ValueError, RecursionError, MemoryError):
+        return None  # NUL bytes, or too deep to judge: no verdict
+    return None
+
+
+def python_adds_error(win: Window, insert: str) -> bool:
+    """Whether `insert` at the cursor makes Python's parser fail where it did not before.
+
+    Tree-sitter recovers from an unexpected indent without an ERROR node; Python's parser
+    (`ast.parse`, so indentation, unterminated strings and unclosed brackets count) does not.
+    The parser reports only its first error, so an error already in the window counts as the
+    same one when the new first error lies at its place (shifted past the insertion) with the
+    same message; an error inside the inserted text, or before the old one, is the candidate's.
+    """
+    new = _python_error(win.before + insert + win.after)
+    if new is None:
+        return False
+    old = _python_error(win.before + win.after)
+    if old is None:
+        return True
+    start, end = len(win.before), len(win.before) + len(insert)
+    if start <= new.offset < end:
+        return True
+    mapped = new.offset if new.offset < start else new.offset - len(insert)
+    return mapped < old.offset or (mapped == old.offset and new.message != old.message)

@@ -1,7 +1,9 @@
 """Filter: drop candidate lines that repeat the text after the cursor, or repeat themselves.
 
 - Lines that the suffix already holds (typically a duplicated closing `}` line, or a model that
-  re-types the code below the cursor) are cut from the first repeated line on.
+  re-types the code below the cursor) are cut from the first repeated line on: the first line
+  that is the next non-blank line after the cursor (same text, same indentation), even when the
+  candidate goes on with other lines after it, or a tail that only repeats the next lines.
 - A run of three identical lines (counting the lines just above the cursor) is a loop: it is cut
   after its first line in the candidate.
 - A block of two or more lines repeated immediately is cut after its first copy.
@@ -33,13 +35,16 @@ def drop_repetition(candidate: str, ctx: PostContext) -> str | None:
 
 
 def _suffix_repeat(full: list[str], first: int, suffix: str) -> int:
-    """The first line from which the candidate only repeats the suffix's next non-blank lines."""
+    """The first line that re-types the suffix's next non-blank line, or from which the
+    candidate only repeats the suffix's next non-blank lines."""
     below = [x.rstrip() for x in head_lines(suffix, len(full) + 40)[1:] if not is_blank(x)]
     if not below:
         return len(full)
     for i in range(first, len(full)):
         if is_blank(full[i]):
             continue
+        if full[i].rstrip() == below[0]:
+            return i
         rest = [x.rstrip() for x in full[i:] if not is_blank(x)]
         if len(rest) > len(below):
             continue

@@ -3,6 +3,10 @@
 A model often indents with 4 spaces in a 2-space file, or with spaces in a tab file. The file's
 unit is the most common indentation step of the lines near the cursor; the candidate's unit is the
 most common step of its own lines. Lines are re-scaled relative to the cursor line.
+
+A Python model that pictured its first line at another level than the cursor's (`x = 1` typed
+at a 2-space cursor, `    return x` below it) writes the lines after it deeper than a complete
+statement allows; they are first moved back to the cursor's level (`rebase`).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
+from ._lexer import brackets, open_stack
 from ._text import cursor_line_before, head_lines, indent_of, is_blank, tail_lines, width
 from .context import PostContext
 
@@ -49,11 +54,11 @@ def normalize_indent(candidate: str, ctx: PostContext) -> str | None:
     lines = candidate.split("\n")
     if len(lines) < 2:
         return candidate
+    first = cursor_line_before(ctx.prefix) + lines[0]
+    body = rebase(first, lines[1:], ctx.language)
     style = file_style(tail_lines(ctx.prefix, 100) + head_lines(ctx.suffix, 50))
     if style is None:
-        return candidate
-    first = cursor_line_before(ctx.prefix) + lines[0]
-    body = lines[1:]
+        return "\n".join([lines[0], *body])
     space_widths = [
         len(indent_of(x)) for x in [first, *body] if x.strip() and "\t" not in indent_of(x)
     ]
@@ -66,6 +71,24 @@ def normalize_indent(candidate: str, ctx: PostContext) -> str | None:
         base = width(first) if first.strip() else 0
         out = body if own == unit else [_rescale(line, base, own, unit) for line in body]
     return "\n".join([lines[0], *out])
+
+
+def rebase(first: str, body: list[str], language: str) -> list[str]:
+    """Python: `body` moved left so that its shallowest lines sit at `first`'s level, when every
+    body line is deeper than `first` and `first` is a complete statement (no block opened, no
+    bracket or backslash continuing it) or opens a block whose body comes back to that
+    shallowest level (`if y:` / `        x = 1` / `    return x` at a 2-space cursor)."""
+    if language != "python" or not first.strip() or first.rstrip().endswith("\\"):
+        return body
+    if open_stack(brackets(first, language))[0]:
+        return body
+    widths = [width(line) for line in body if not is_blank(line)]
+    if not widths or "\t" in "".join(indent_of(line) for line in body):
+        return body
+    shift = min(widths) - width(first)
+    if shift <= 0 or (first.rstrip().endswith(":") and widths[0] == min(widths)):
+        return body
+    return [line if is_blank(line) else line[shift:] for line in body]
 
 
 def _to_tabs(line: str, own: int) -> str:

@@ -59,6 +59,7 @@ async def start(
 ) -> types.InitializeResult:
     # Correctness tests: no generation deadline, so a busy shared CI machine cannot empty a result.
     options = {"deadlineMs": 0, **(options or {})}
+    accept_registrations(client)
     params = types.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"),
         root_uri=root.as_uri(),
@@ -66,6 +67,22 @@ async def start(
         initialization_options=options,
     )
     return await client.initialize_session(params)
+
+
+def accept_registrations(client: LanguageClient) -> list[types.RegistrationParams]:
+    """Answer `client/registerCapability` as VS Code does (the server registers file watchers,
+    docs/protocol.md) and keep what was registered, once per client."""
+    seen: list[types.RegistrationParams] | None = getattr(client, "registrations", None)
+    if seen is not None:
+        return seen
+    registrations: list[types.RegistrationParams] = []
+    client.registrations = registrations  # type: ignore[attr-defined]
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        registrations.append(params)
+
+    return registrations
 
 
 def open_file(

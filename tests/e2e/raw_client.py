@@ -45,6 +45,7 @@ class RawClient:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self.notifications: list[dict[str, Any]] = []
+        self.server_requests: list[dict[str, Any]] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -158,6 +159,7 @@ class RawClient:
                 continue
             message = json.loads(out.read(length))
             if "method" in message and "id" in message:  # a request from the server
+                self.server_requests.append(message)
                 self.send({"id": message["id"], "result": None})
             elif "method" in message:
                 self.notifications.append(message)

@@ -7,6 +7,7 @@ extmarks and buffer. A failing Lua test exits non-zero and prints what it saw.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def run_lua(nvim: Path, name: str, server: str, timeout: float = TIMEOUT_S) -> N
         [str(nvim), "--headless", "--clean", "-l", str(LUA_TESTS / name)],
         cwd=NEOVIM_DIR,
         timeout=timeout,
-        env={"REPOFILL_CMD": server},
+        env={"REPOFILL_CMD": server, "REPOFILL_PYTHON": sys.executable},
     )
     assert result.returncode == 0, f"{name} failed:\n{result.stdout}"
     assert "0 failed" in result.stdout, result.stdout
@@ -54,6 +55,14 @@ def test_plugin_units(nvim: Path, server: str) -> None:
 def test_server_that_cannot_start(nvim: Path, server: str) -> None:
     """Missing command, a server that exits at start, a model that cannot load: ERROR messages."""
     run_lua(nvim, "test_failure.lua", server)
+
+
+@pytest.mark.timeout(300)
+def test_plugin_with_scripted_server(nvim: Path, server: str) -> None:
+    """Stale answers, ranged items, several candidates, a failed request, :e!, Alt+]/Alt+[ with
+    nothing shown, the loading state, fill progress and ghost colours, against a scripted server
+    (fake_server.py) so each verdict does not hang on the model's words."""
+    run_lua(nvim, "test_protocol.lua", server)
 
 
 @pytest.mark.model

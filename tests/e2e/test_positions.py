@@ -2,8 +2,9 @@
 the client's text, for UTF-16 (the LSP default) and UTF-8 (negotiated) position encodings.
 
 Texts mix ASCII, tabs, CRLF / CR / LF line ends, accents, combining marks, CJK and emoji
-(surrogate pairs in UTF-16, four bytes in UTF-8), and U+2028 / form feed, which are not LSP line
-ends. One server per encoding serves all examples.
+(surrogate pairs in UTF-16, four bytes in UTF-8), and the characters Python's `splitlines` breaks
+at but LSP does not (form feed, vertical tab, U+001C-U+001E, NEL, U+2028, U+2029). One server
+per encoding serves all examples.
 """
 
 from __future__ import annotations
@@ -35,6 +36,15 @@ ALPHABET = [
     "🙂",
     "👍🏽",
     "𝔸",
+    # line breaks for Python's `str.splitlines`, ordinary characters for LSP
+    "\f",
+    "\v",
+    "\x1c",
+    "\x1d",
+    "\x1e",
+    "\x85",
+    "\u2028",
+    "\u2029",
 ]
 LINE_END = re.compile(r"\r\n|\r|\n")
 UNITS = {
@@ -126,4 +136,52 @@ def test_server_text_matches_client_text(
     assert "result" in answer, answer
     assert answer["result"]["text"] == text
     assert answer["result"]["offsets"] == probes
+    raw.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+
+
+def _document(raw: RawClient, uri: str, positions: list[dict[str, int]]) -> dict[str, object]:
+    answer = raw.request("repofillTest/document", {"uri": uri, "positions": positions})
+    assert "result" in answer, answer
+    result: dict[str, object] = answer["result"]
+    return result
+
+
+def test_a_form_feed_line_is_one_line(server: tuple[RawClient, str]) -> None:
+    """Issue 16's example: the cursor after `x = ` on the line below a form feed."""
+    raw, _ = server
+    uri = f"file:///positions/doc{next(_uris)}.py"
+    text = "\f\nx = "
+    raw.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
+    )
+    assert _document(raw, uri, [{"line": 1, "character": 4}])["offsets"] == [len(text)]
+    raw.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+
+
+@pytest.mark.parametrize("page_break", ["\f", "\v", "\x1c", "\x85", "\u2028", "\u2029"])
+def test_edits_below_a_page_break_land_on_their_line(
+    server: tuple[RawClient, str], page_break: str
+) -> None:
+    raw, _ = server
+    uri = f"file:///positions/doc{next(_uris)}.py"
+    text = f"import os\n{page_break}\ndef f():\n    return 1\n"
+    raw.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
+    )
+    # replace `1` on line 3 (LSP's count: the page-break line is one line, not two)
+    start = {"line": 3, "character": 11}
+    end = {"line": 3, "character": 12}
+    raw.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": 2},
+            "contentChanges": [{"range": {"start": start, "end": end}, "text": "2"}],
+        },
+    )
+    expected = text.replace("return 1", "return 2")
+    answer = _document(raw, uri, [{"line": 3, "character": 4}])
+    assert answer["text"] == expected
+    assert answer["offsets"] == [expected.index("return")]
     raw.notify("textDocument/didClose", {"textDocument": {"uri": uri}})

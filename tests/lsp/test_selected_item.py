@@ -33,7 +33,8 @@ def test_accepted_is_the_document_with_the_item_in_place() -> None:
 
 
 async def test_suggestions_start_with_the_selected_item() -> None:
-    backend = ScriptedBackend(".price_cents * item.quantity")
+    # The script ends its line, so the token limit (its finish reason) cuts no name.
+    backend = ScriptedBackend(".price_cents * item.quantity\n")
     engine = make_engine(backend)
     selected = SelectedItem(CURSOR - 2, CURSOR, "item")
     result = await engine.complete_selected("shop.py", _cursor(), selected)

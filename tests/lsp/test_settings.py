@@ -25,3 +25,12 @@ def test_language_filter() -> None:
     assert Settings().language_enabled("go")
     s = Settings().merged({"languages": ["python"]})
     assert s.language_enabled("python") and not s.language_enabled("go")
+
+
+def test_threads_is_auto_or_a_positive_number() -> None:
+    assert Settings().threads == "auto"
+    assert Settings().merged({"threads": 3}).threads == "3"
+    assert Settings().merged({"threads": "2"}).threads == "2"
+    assert Settings().merged({"threads": "4"}).merged({"threads": "auto"}).threads == "auto"
+    for bad in (0, -1, "many", True, 1.5):
+        assert Settings().merged({"threads": bad}).threads == "auto"

@@ -126,7 +126,7 @@ async def test_a_cancelled_request_frees_the_worker() -> None:
     slow.cancel()  # what pygls does on $/cancelRequest
     with contextlib.suppress(asyncio.CancelledError):
         await slow
-    backend.tokens = 6
+    backend.tokens = 7  # "return " (cut by the token limit after a whole word: shown as "return")
     started = time.monotonic()
     answer = await asyncio.wait_for(engine.complete("b.py", cursor_at_end(LINE)), 5)
     engine.worker.close()
@@ -140,7 +140,8 @@ async def test_a_cancelled_request_frees_the_worker() -> None:
 
 
 async def test_typing_through_a_suggestion_does_not_call_the_model() -> None:
-    backend = ScriptedBackend("return r * r")
+    # The script ends its line, so the token limit (its finish reason) cuts no name.
+    backend = ScriptedBackend("return r * r\n")
     engine = make_engine(backend)
     first = await engine.complete("doc", cursor_at_end(LINE))
     assert first.items == ["return r * r"] and backend.calls == 1
@@ -227,7 +228,7 @@ async def test_a_request_in_another_document_supersedes_the_running_one() -> Non
     engine = make_engine(backend)
     left = asyncio.create_task(engine.complete("a.py", cursor_at_end(LINE)))
     assert await asyncio.to_thread(backend.started.wait, 5)
-    backend.tokens = 6
+    backend.tokens = 7  # "return ": the token limit cuts after a whole word
     here = await asyncio.wait_for(engine.complete("b.py", cursor_at_end(LINE)), 5)
     behind = await asyncio.wait_for(left, 5)
     engine.worker.close()

@@ -234,3 +234,33 @@ def test_server_errors_name_the_problem() -> None:
         backend = RemoteBackend(stand_in.url, "openai")  # wrong kind: no /v1/completions
         with pytest.raises(ModelError, match=r"HTTP 404.*backend setting"):
             backend.complete(ONE_LINE, CancelToken())
+
+
+def test_prewarm_asks_llama_server_to_cache_the_prompt_up_to_the_line_start() -> None:
+    on_a_line = InfillRequest(
+        prefix="import os\n\ndef main():\n    x = helper(",
+        suffix=")\n",
+        context=WITH_CONTEXT.context,
+        max_tokens=16,
+    )
+    for family in (None, "qwen"):
+        with infill_stand_in([], {**FINAL, "stopped_eos": False}) as stand_in:
+            backend = RemoteBackend(stand_in.url, "llama-server", family=family)
+            warm = backend.prewarm(on_a_line, CancelToken())
+        [(path, body)] = stand_in.bodies
+        assert body["n_predict"] == 0 and body["cache_prompt"] is True
+        assert warm.stable_tokens == 42 and warm.evaluated_tokens == 12 and not warm.stopped
+        if family is None:  # /infill: the server renders the FIM prompt
+            assert path == "/infill" and body["input_prefix"] == "import os\n\ndef main():\n"
+            [extra] = body["input_extra"]
+            assert extra == {"filename": "src/util.py", "text": WITH_CONTEXT.context[0].text}
+        else:
+            assert path == "/completion"
+            assert "def main():\n" + FORMATS["qwen"].suffix in body["prompt"]
+            assert "x = helper(" not in body["prompt"]
+
+
+def test_prewarm_sends_nothing_to_an_openai_compatible_server() -> None:
+    with infill_stand_in([], FINAL) as stand_in:
+        warm = RemoteBackend(stand_in.url, "openai").prewarm(WITH_CONTEXT, CancelToken())
+    assert stand_in.bodies == [] and warm.stable_tokens == 0 and warm.evaluated_tokens == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from repofill.models.types import CancelToken, Candidate, InfillRequest, ModelError, ModelInfo
@@ -89,4 +90,90 @@ def test_a_model_that_fails_to_load_answers_every_job_with_its_error() -> None:
     assert "not found" in str(worker.error)
     with pytest.raises(ModelError, match="not found"):
         worker.complete(InfillRequest("a", ""), CancelToken()).result(5)
+    worker.close()
+
+
+# -- background (pre-warm) jobs --------------------------------------------------------------
+
+
+def _chunks(
+    done: list[int], cancel: CancelToken, chunks: int = 100, step: float = 0.02
+) -> Callable[[object], str]:
+    """A background job: `chunks` chunks of `step` s, checking its token between chunks."""
+
+    def run(_backend: object) -> str:
+        for _ in range(chunks):
+            if cancel.cancelled:
+                return f"stopped: {cancel.reason}"
+            time.sleep(step)
+            done.append(1)
+        return "finished"
+
+    return run
+
+
+def test_a_real_job_preempts_a_running_background_job_within_one_chunk() -> None:
+    worker = ModelWorker(lambda: SlowBackend(tokens=1, step=0))
+    worker.wait_loaded()
+    done: list[int] = []
+    cancel = CancelToken()
+    background = worker.submit_background(_chunks(done, cancel, chunks=100, step=0.05), cancel)
+    time.sleep(0.2)  # it is running
+    waits: list[float] = []
+
+    def real(_backend: object) -> int:
+        waits.append(worker.background_wait_ms)
+        return len(done)
+
+    started = time.monotonic()
+    chunks_before_real = worker.submit(real).result(5)
+    assert background.result(5) == "stopped: preempted"
+    assert time.monotonic() - started < 1.0  # one 50 ms chunk, not the 5 s job
+    assert chunks_before_real < 100 and len(done) == chunks_before_real  # never resumed
+    assert 0 < waits[0] <= 1000  # the real job's wait for the chunk end, in ms
+    # A later real job, with no background job running, waited for none.
+    worker.submit(real).result(5)
+    assert waits[1] == 0
+    worker.close()
+
+
+def test_a_background_job_waits_for_every_queued_real_job() -> None:
+    backend = SlowBackend(tokens=10, step=0.01)
+    worker = ModelWorker(lambda: backend)
+    order: list[str] = []
+    reals = [worker.submit(lambda _b, i=i: order.append(f"real {i}")) for i in range(3)]
+    cancel = CancelToken()
+    background = worker.submit_background(lambda _b: order.append("background"), cancel)
+    for future in reals:
+        future.result(5)
+    background.result(5)
+    assert order == ["real 0", "real 1", "real 2", "background"]
+    worker.close()
+
+
+def test_a_newer_background_job_replaces_the_queued_and_the_running_one() -> None:
+    worker = ModelWorker(lambda: SlowBackend(tokens=1, step=0))
+    worker.wait_loaded()
+    done: list[int] = []
+    first_cancel, second_cancel, third_cancel = CancelToken(), CancelToken(), CancelToken()
+    first = worker.submit_background(_chunks(done, first_cancel), first_cancel)
+    time.sleep(0.1)  # running
+    blocker = threading.Event()
+    # a real job holds the worker, so the next background job stays queued
+    real = worker.submit(lambda _b: blocker.wait(5))
+    second = worker.submit_background(_chunks(done, second_cancel, chunks=1), second_cancel)
+    third = worker.submit_background(_chunks(done, third_cancel, chunks=1), third_cancel)
+    blocker.set()
+    real.result(5)
+    assert first.result(5) == "stopped: preempted"
+    with pytest.raises(JobSkipped, match="replaced"):
+        second.result(5)
+    assert third.result(5) == "finished"
+    fourth_cancel, fifth_cancel = CancelToken(), CancelToken()
+    fourth = worker.submit_background(_chunks(done, fourth_cancel), fourth_cancel)
+    time.sleep(0.1)
+    fifth = worker.submit_background(_chunks(done, fifth_cancel, chunks=1), fifth_cancel)
+    assert fourth.result(5) == "stopped: replaced"
+    assert fifth.result(5) == "finished"
+    assert worker.max_active_jobs == 1  # never two at once
     worker.close()

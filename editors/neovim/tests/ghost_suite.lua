@@ -223,22 +223,43 @@ return function(mode)
 
   -- the command does not depend on the renderer: the range form runs in one of the suites
   local add_range = mode == 'extmark' and add or function() end
-  add_range(':{range}RepoFillHole replaces the selected lines and nothing else', function()
-    child:lua([[
+
+  --- Sets the buffer, puts the cursor at `pos` (if given), runs `ex` and waits for an applied fill.
+  local function fill(lines, pos, ex)
+    child:lua(
+      [[
+      local lines, pos = ...
       _G.hole_done = nil
       vim.api.nvim_create_autocmd('User', { pattern = 'RepoFillHoleDone', once = true, callback = function(ev) _G.hole_done = ev.data end })
-      vim.api.nvim_buf_set_lines(0, 0, -1, false, { 'def area(w, h):', '    pass', '', '', 'print(area(2, 3))' })
-    ]])
-    child:cmd('2RepoFillHole')
+      vim.api.nvim_buf_set_lines(0, 0, -1, false, lines)
+      if pos ~= vim.NIL and pos ~= nil then vim.api.nvim_win_set_cursor(0, pos) end
+    ]],
+      lines,
+      pos or vim.NIL
+    )
+    child:cmd(ex)
     local done = H.wait(function()
       return H.value(child:lua('return _G.hole_done'))
     end, H.fill_ms, 'the fill to finish')
     H.eq(done.applied, true, 'applied (' .. vim.inspect(done) .. ')')
+    return done
+  end
+  add_range(':{range}RepoFillHole replaces the selected lines and nothing else', function()
+    local done = fill({ 'def area(w, h):', '    pass', '', '', 'print(area(2, 3))' }, nil, '2RepoFillHole')
     local lines = child:lines()
     H.eq(lines[1], 'def area(w, h):', 'line before the range')
     H.eq(vim.list_slice(lines, #lines - 2), { '', '', 'print(area(2, 3))' }, 'lines after the range')
     local body = table.concat(vim.list_slice(lines, 2, #lines - 3), '\n')
     H.eq(body, done.text, 'the range now holds the reported text')
+  end)
+
+  add_range(':RepoFillHole fills a <FILL> marker inside an expression (perim = <FILL>)', function()
+    fill({ 'import math', '', '', 'def circle(radius):', '    perim = <FILL>', '    return perim', '' }, { 5, 4 }, 'RepoFillHole')
+    local lines = child:lines()
+    H.eq(vim.list_slice(lines, 1, 4), { 'import math', '', '', 'def circle(radius):' }, 'lines before the hole')
+    H.ok(lines[5]:match('^    perim = %S'), 'the marker became code: ' .. vim.inspect(lines[5]))
+    H.ok(not table.concat(lines, '\n'):find('<FILL>', 1, true), 'no marker left')
+    H.eq(lines[#lines - 1], '    return perim', 'the line after the hole')
   end)
 
   add(':RepoFillContext opens the context for the cursor', function()

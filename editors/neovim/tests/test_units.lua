@@ -23,6 +23,9 @@ H.run({
       for _, c in ipairs(cases.remaining) do
         H.eq(text.remaining(c.line, c.start_col, c.cursor_col, c.insert_text), c.expected or nil, vim.inspect(c))
       end
+      for _, c in ipairs(cases.as_insert) do
+        H.eq(text.as_insert(c.line, c.start_col, c.end_col, c.cursor_col, c.insert_text), c.expected or nil, vim.inspect(c))
+      end
     end,
   },
   {

@@ -38,6 +38,24 @@ local function hole_argument(bufnr, client, range)
   return arg
 end
 
+--- After a fill: the cursor to where the inserted text ends (the fill result's `cursor`, in the
+--- client's position encoding), when the buffer is in a window of the current tab.
+--- @param bufnr integer
+--- @param client table
+--- @param position table? LSP Position
+function M.put_cursor(bufnr, client, position)
+  if type(position) ~= 'table' or type(position.line) ~= 'number' then
+    return
+  end
+  local win = vim.fn.bufwinid(bufnr)
+  if win == -1 or position.line >= api.nvim_buf_line_count(bufnr) then
+    return
+  end
+  local line = compat.line(bufnr, position.line)
+  local col = compat.byte_col(line, position.character, client.offset_encoding or 'utf-16')
+  pcall(api.nvim_win_set_cursor, win, { position.line + 1, col })
+end
+
 --- :RepoFillHole — fills the hole (<FILL> marker, `TODO: fill` comment, or the given range).
 --- @param range table?
 function M.fill_hole(range)
@@ -50,6 +68,8 @@ function M.fill_hole(range)
   compat.request(client, 'workspace/executeCommand', params, function(err, result)
     if err then
       vim.notify('RepoFill: filling the hole failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    elseif type(result) == 'table' and result.applied == true then
+      M.put_cursor(bufnr, client, result.cursor)
     elseif type(result) ~= 'table' or result.applied ~= true then
       local message = type(result) == 'table' and result.message or ''
       vim.notify('RepoFill: ' .. ((message ~= '' and message ~= vim.NIL) and message or 'no suggestion for this hole'), vim.log.levels.WARN)
@@ -88,7 +108,7 @@ function M.show_context()
   end, bufnr)
 end
 
---- Defines :RepoFillToggle, :RepoFillHole, :RepoFillContext, :RepoFillRestart, :RepoFillStatus.
+--- Defines :RepoFillToggle, :RepoFillHole, :RepoFillContext, :RepoFillRestart, :RepoFillStatus, :RepoFillLog.
 function M.create()
   local function repofill()
     local r = require('repofill')
@@ -109,6 +129,9 @@ function M.create()
   api.nvim_create_user_command('RepoFillRestart', function()
     repofill().restart()
   end, { desc = 'RepoFill: restart the server' })
+  api.nvim_create_user_command('RepoFillLog', function()
+    vim.cmd.tabedit(vim.fn.fnameescape(compat.log_path()))
+  end, { desc = "RepoFill: open Neovim's LSP log (the server's messages)" })
   api.nvim_create_user_command('RepoFillStatus', function()
     vim.notify(repofill().status(), vim.log.levels.INFO)
   end, { desc = "RepoFill: the server's state" })

@@ -58,6 +58,26 @@ function M.byte_col(line, character, encoding)
   return ok and col or #line
 end
 
+--- The LSP log file: vim.lsp.log.get_filename() (vim.lsp.get_log_path() is deprecated on 0.12).
+--- @return string
+function M.log_path()
+  local ok, log = pcall(require, 'vim.lsp.log')
+  if ok and type(log) == 'table' and log.get_filename then
+    return log.get_filename()
+  end
+  return vim.lsp.get_log_path()
+end
+
+--- Writes a line to the LSP log at `level` ('error' | 'warn' | 'info' | 'debug').
+--- @param level string
+--- @param message string
+function M.log(level, message)
+  local ok, log = pcall(require, 'vim.lsp.log')
+  if ok and type(log) == 'table' and type(log[level]) == 'function' then
+    pcall(log[level], 'repofill', message)
+  end
+end
+
 --- The line of a buffer (0-based row), '' past the end.
 function M.line(bufnr, row)
   return vim.api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ''

@@ -80,7 +80,7 @@ local function render(bufnr, st, row, col, rest, end_col)
   local virt_text, virt_lines = text.virtual(rest, options().hl_group)
   if #st.items > 1 then
     local last = #virt_lines > 0 and virt_lines[#virt_lines] or virt_text
-    table.insert(last, { (' (%d/%d)'):format(st.index, #st.items), 'Comment' })
+    table.insert(last, { (' (%d/%d)'):format(st.index, #st.items), options().hl_group })
   end
   local opts = { virt_text = virt_text, virt_text_pos = 'inline', hl_mode = 'combine' }
   if #virt_lines > 0 then
@@ -172,7 +172,11 @@ function M.request(bufnr, trigger_kind)
     if st.pending and st.pending.id == request_id then
       st.pending = nil
     end
-    if err or buffers[bufnr] ~= st then
+    if err then
+      require('repofill.server').request_failed(err)
+      return
+    end
+    if buffers[bufnr] ~= st then
       return
     end
     local now_row, now_col = cursor()

