@@ -33,6 +33,7 @@ import {
   type FillHoleResult,
 } from './middleware';
 import { routeServerError, settingForServerError, settingsQuery, ShownErrors } from './notices';
+import { watchCursorRests } from './prewarmEditor';
 import { StderrLevels } from './serverLog';
 import {
   classifyChange,
@@ -484,6 +485,11 @@ class RepoFill implements vscode.Disposable {
     await this.start();
   }
 
+  /** The client while it runs, else undefined (no message): the pre-warm sends through it. */
+  liveClient(): LanguageClient | undefined {
+    return this.client?.state === State.Running ? this.client : undefined;
+  }
+
   private runningClient(): LanguageClient | undefined {
     if (this.client?.state === State.Running) {
       return this.client;
@@ -663,6 +669,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration((e) => instance.onConfigurationChanged(e)),
   );
   await instance.start();
+  context.subscriptions.push(watchCursorRests(() => instance.liveClient(), SECTION));
 }
 
 export async function deactivate(): Promise<void> {
