@@ -7,6 +7,8 @@ export type Multiline = 'auto' | 'always' | 'never';
 export type Strategy = 'auto' | 'greedy' | 'rerank' | 'fim';
 export type BackendKind = 'local' | 'llama-server' | 'openai';
 export type KvCacheType = 'f16' | 'q8_0' | 'q4_0';
+/** llama.cpp threads: `auto` (the server picks per request from the CPU load) or a positive count. */
+export type Threads = 'auto' | number;
 
 /** The settings object the server receives in `initializationOptions` and `didChangeConfiguration`. */
 export interface ServerSettings {
@@ -31,6 +33,7 @@ export interface ServerSettings {
   nGpuLayers: number;
   flashAttn: boolean;
   kvCacheType: KvCacheType;
+  threads: Threads;
 }
 
 /** How to start the server process. */
@@ -71,6 +74,7 @@ export const SERVER_DEFAULTS: Readonly<ServerSettings> = Object.freeze({
   nGpuLayers: -1,
   flashAttn: false,
   kvCacheType: 'f16',
+  threads: 'auto',
 });
 
 export const LAUNCH_DEFAULTS: Readonly<LaunchSettings> = Object.freeze({
@@ -115,6 +119,18 @@ function strings(value: unknown, fallback: readonly string[]): string[] {
   return [...fallback];
 }
 
+/**
+ * `repofill.threads`: `"auto"`, or a positive whole number given as a number or as a string of
+ * digits (sent as a number); anything else (0, -1, 2.5, "many", true) falls back to `fallback`.
+ */
+export function readThreads(value: unknown, fallback: Threads): Threads {
+  const text = typeof value === 'string' ? value.trim() : undefined;
+  if (text === 'auto') {
+    return 'auto';
+  }
+  const count = text !== undefined && /^\d+$/.test(text) ? Number(text) : value;
+  return typeof count === 'number' && Number.isSafeInteger(count) && count >= 1 ? count : fallback;
+}
 
 /** The server settings from the editor's configuration; a missing or malformed value falls back to its default. */
 export function readServerSettings(get: ConfigReader): ServerSettings {
@@ -141,6 +157,7 @@ export function readServerSettings(get: ConfigReader): ServerSettings {
     nGpuLayers: intAtLeast(get('nGpuLayers'), -1, d.nGpuLayers),
     flashAttn: bool(get('flashAttn'), d.flashAttn),
     kvCacheType: oneOf(get('kvCacheType'), ['f16', 'q8_0', 'q4_0'], d.kvCacheType),
+    threads: readThreads(get('threads'), d.threads),
   };
 }
 
