@@ -6,6 +6,9 @@
  * editor's events.
  */
 
+/** The notification's method (docs/protocol.md). */
+export const DID_MOVE_CURSOR = 'repofill/didMoveCursor';
+
 /** How long the cursor rests before the server is told (ms). */
 export const PREWARM_DELAY_MS = 150;
 

@@ -6,10 +6,8 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 
-import { PrewarmScheduler, prewarmWanted, type CursorPlace } from './prewarm';
+import { DID_MOVE_CURSOR, PrewarmScheduler, prewarmWanted, type CursorPlace } from './prewarm';
 import { completesLanguage, readServerSettings } from './settings';
-
-export const DID_MOVE_CURSOR = 'repofill/didMoveCursor';
 
 function place(editor: vscode.TextEditor): CursorPlace {
   const active = editor.selection.active;

@@ -45,6 +45,7 @@ import {
 
 import { failureMessage } from '../../src/errors';
 import { parseFillHoleResult } from '../../src/middleware';
+import { DID_MOVE_CURSOR } from '../../src/prewarm';
 import { commandLine, manifestReader, readLaunchSettings, readServerSettings, type ServerSettings } from '../../src/settings';
 import { resolveExecutable, spawnServer, type ServerProcess } from '../../src/spawn';
 
@@ -288,6 +289,23 @@ def rectangle_area(width, height):
     return width * height
 `;
 
+/** Thirty small functions: a prompt of several hundred tokens before the cursor's line. */
+const STEPS = Array.from({ length: 30 }, (_, i) => `def step_${i}(values):\n    total = sum(values) * ${i}\n    return total - ${i}\n\n\n`).join('');
+
+/** `repofill.stats`' `prewarm` summary (docs/protocol.md, "Commands"). */
+interface PrewarmSummary {
+  requested: number;
+  finished: number;
+  stopped: number;
+  skipped: number;
+  last: { stable_tokens: number; evaluated_tokens: number; cached_tokens: number; stopped: boolean } | null;
+}
+
+interface Stats {
+  requests: { status: string; reused_tokens: number; prompt_tokens: number }[];
+  prewarm: PrewarmSummary;
+}
+
 describe('repofill serve over LSP', { skip: skipReason() }, () => {
   let session: Session | undefined;
   const live = (): Session => {
@@ -399,6 +417,33 @@ describe('repofill serve over LSP', { skip: skipReason() }, () => {
     await live().changeSettings(extensionSettings({ maxLines: 4, maxTokens: 16, deadlineMs: TEST_DEADLINE_MS }));
     const items = await live().complete(uri, position);
     assert.ok(items.length >= 1 && typeof items[0]?.insertText === 'string' && items[0].insertText.trim().length > 0, `enabled again: ${JSON.stringify(items)}`);
+  });
+
+  it('accepts repofill/didMoveCursor, pre-warms there, and the next request there reuses the stable prompt', async () => {
+    const stats = async (): Promise<Stats> => (await live().execute('repofill.stats', [])) as Stats;
+    const elsewhere = await live().open('elsewhere.py', 'def half(x):\n    return ');
+    const uri = await live().open('steps.py', STEPS);
+    // A request in another file first: the model's cache then holds another prompt.
+    await live().complete(elsewhere, live().endOf(elsewhere));
+    const before = (await stats()).prewarm;
+    const there: Position = { line: 61, character: 4 }; // step_12's body, after the indentation
+    // the params exactly as the extension sends them: {textDocument: {uri}, position}
+    await live().connection.sendNotification(DID_MOVE_CURSOR, { textDocument: { uri }, position: there });
+    let now = before;
+    const deadline = Date.now() + REQUEST_MS;
+    while (now.finished + now.stopped + now.skipped === before.finished + before.stopped + before.skipped) {
+      assert.ok(Date.now() < deadline, `the pre-warm did not end: ${JSON.stringify(now)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      now = (await stats()).prewarm;
+    }
+    assert.equal(now.requested, before.requested + 1, 'one pre-warm requested');
+    assert.equal(now.finished, before.finished + 1, `finished, not skipped or stopped: ${JSON.stringify(now)}`);
+    const warm = now.last;
+    assert.ok(warm !== null && warm.stable_tokens > 100 && warm.evaluated_tokens > 0, `evaluated the stable prompt: ${JSON.stringify(warm)}`);
+    await live().complete(uri, there);
+    const entry = (await stats()).requests.at(-1);
+    assert.ok(entry !== undefined && ['ok', 'empty'].includes(entry.status), JSON.stringify(entry));
+    assert.ok(entry.reused_tokens >= warm.stable_tokens, `reused ${entry.reused_tokens} of the ${warm.stable_tokens} pre-warmed tokens`);
   });
 });
 
