@@ -28,7 +28,7 @@ import pytest
 
 from ..models.llama_server import free_port, infill_stand_in
 from .editor_tools import ROOT, repofill_command, require
-from .vscode_page import Workbench
+from .vscode_page import EDITOR, Workbench
 from .vscode_server import CodeServer, Tools, find_tools, package_extension
 
 if TYPE_CHECKING:
@@ -637,3 +637,70 @@ def test_suggest_list_open_ghost_beside_it_and_tab_takes_both(
                 assert line == "        price = " + selected + continuation, (
                     f"ghost {shown!r} beside {selected!r}; the line became {line!r}"
                 )
+
+
+# --- pre-warm where the cursor rests (repofill/didMoveCursor) -----------------------------------
+
+DID_MOVE_CURSOR_RECEIVED = "Notification 'repofill/didMoveCursor' received"
+
+
+def received(log: Path) -> int:
+    """How many didMoveCursor notifications the server's log says it received."""
+    return log.read_text(errors="replace").count(DID_MOVE_CURSOR_RECEIVED) if log.is_file() else 0
+
+
+def settled_count(log: Path, at_least: int, timeout_s: float = 30, settle_s: float = 1.0) -> int:
+    """Waits until the server received `at_least` didMoveCursor notifications (or `timeout_s`
+    passed), then `settle_s` more for any that follow; returns how many it received."""
+    deadline = time.monotonic() + timeout_s
+    while received(log) < at_least and time.monotonic() < deadline:
+        time.sleep(0.25)
+    time.sleep(settle_s)
+    return received(log)
+
+
+@pytest.mark.timeout(600)
+def test_a_jump_or_click_prewarms_and_typing_does_not(
+    tools: Tools,
+    browser: Browser,
+    vsix: Path,
+    server_command: str,
+    embedded_model: Path,
+    artifacts: Path,
+    tmp_path: Path,
+) -> None:
+    """A jump (Ctrl+G) or a click to another line and a rest sends one `repofill/didMoveCursor`
+    to the server; typing a line and resting after it sends none. Counted in the server's own
+    log (`repofill -v serve --log-file`: pygls logs each notification it receives)."""
+    server_log = tmp_path / "server.log"
+    settings = {
+        "repofill.server.command": server_command,
+        "repofill.server.args": ["-v", "serve", "--log-file", str(server_log)],
+        "repofill.deadlineMs": DEADLINE_MS,
+        "repofill.maxTokens": MAX_TOKENS,
+    }
+    root = tmp_path / "code-server"
+    with code_server(tools, browser, vsix, root, settings, artifacts) as session:
+        bench = session.bench
+        with evidence(session, "prewarm"):
+            bench.open_file("shapes/geometry.py")
+            bench.wait_status("ready")
+            start = settled_count(server_log, 0)  # the rest after opening (focus) is in by now
+
+            bench.go_to_line(6, 5)  # jump to `def circle_area`
+            jumped = settled_count(server_log, start + 1)
+            assert jumped == start + 1, f"a jump and a rest: {jumped - start} notifications"
+
+            bench.go_to_line(13, 26)  # the end of `    return width * height`
+            moved = settled_count(server_log, jumped + 1)
+            assert moved == jumped + 1, f"a second jump: {moved - jumped} notifications"
+            bench.page.keyboard.press("Enter")
+            bench.type("total = width + height")  # 22 keys at a person's pace
+            # a rest after typing: the completion request has warmed this place already
+            typed = settled_count(server_log, moved, settle_s=2.0)
+            assert typed == moved, f"typing sent {typed - moved} pre-warm notifications"
+
+            # a click on another line (line 7, the docstring of circle_area)
+            bench.page.locator(f"{EDITOR} .view-line").filter(has_text="Area of a circle").click()
+            clicked = settled_count(server_log, typed + 1)
+            assert clicked == typed + 1, f"a click and a rest: {clicked - typed} notifications"
