@@ -114,6 +114,22 @@ async def test_marker_inside_an_expression_is_filled_and_the_cursor_lands_after_
     assert text_edit.range.start == at
 
 
+SCALE = "def scale(r):\n    x = <FILL>\n    y = x * 2\n    return y\n"
+
+
+@pytest.mark.answers(["r * r\n", "    y = x * 2\n", "    print(y)\n"])
+async def test_a_fill_above_existing_code_does_not_write_it_again(
+    client: LanguageClient, tmp_path: Path, model: StandIn
+) -> None:
+    await _ready(client, tmp_path, model)
+    uri = open_file(client, tmp_path / "scale.py", SCALE)
+    at = position_at(SCALE, SCALE.index("<FILL>"))
+    result = await _command(client, "repofill.fillHole", {"uri": uri, "position": at})
+    assert field(result, "applied") is True, field(result, "message")
+    filled, _ = _apply(SCALE, client.applied_edits[-1], uri)  # type: ignore[attr-defined]
+    assert filled == SCALE.replace("<FILL>", "r * r")
+
+
 TOTAL = "def total(nums):\n    return <FILL>x\n"
 
 
