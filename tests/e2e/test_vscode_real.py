@@ -157,10 +157,11 @@ def evidence(session: Session, name: str) -> Iterator[None]:
         raise AssertionError(f"{exc}\n(screenshot and VS Code/server logs in {dest})") from exc
 
 
-def save_screenshot(session: Session, name: str) -> Path:
-    """Writes `name` into the artifacts, and into $REPOFILL_SCREENSHOTS when set."""
+def save_screenshot(session: Session, name: str, height: float = 330) -> Path:
+    """Writes `name` (the editor's top `height` pixels) into the artifacts, and into
+    $REPOFILL_SCREENSHOTS when set."""
     shot = session.artifacts / name
-    session.bench.screenshot_editor(shot)
+    session.bench.screenshot_editor(shot, height)
     target_dir = os.environ.get(SCREENSHOTS_ENV)
     if target_dir:
         folder = Path(target_dir)
@@ -629,7 +630,7 @@ def test_suggest_list_open_ghost_beside_it_and_tab_takes_both(
                     time.sleep(0.2)
                     shown = bench.ghost_text()
                 assert bench.suggest_rows().count() > 0, "the suggest list closed"
-                save_screenshot(session, "vscode-suggest-list.png")
+                save_screenshot(session, "vscode-suggest-list.png", height=440)
                 bench.page.keyboard.press("Tab")
                 time.sleep(1.0)
                 saved = bench.save(path).splitlines()
