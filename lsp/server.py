@@ -204,8 +204,8 @@ def create_server(runtime: Runtime) -> RepoFillServer:
                 )
         finally:
             ls.set_state(ls.runtime.state, ls.runtime.state_message)
-        if result.status == "error":
-            _show_error(ls, result.message)
+        if result.status == "error":  # one request: the log, never a popup (editors' issue 20)
+            log.warning("inline completion failed: %s", result.message)
         if _version(ls, uri) != version:
             # the document changed while the model worked: the suggestion is for stale text
             return types.InlineCompletionList(items=[])

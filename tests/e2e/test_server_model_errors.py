@@ -8,6 +8,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from ..models.llama_server import free_port
 from .helpers import (
     SERVER,
     end_position,
@@ -61,6 +62,29 @@ async def test_corrupt_model(tmp_path: Path) -> None:
     try:
         root = write_project(tmp_path / "project")
         await _assert_error_then_serving(client, root, "could not load the model")
+        await client.shutdown_session()
+    finally:
+        await client.stop()
+
+
+async def test_a_failed_request_is_logged_not_shown(tmp_path: Path) -> None:
+    """A remote backend on a closed loopback port: each request fails; that is a log line at
+    WARNING, never a `window/showMessage` popup (one failed request needs no user action)."""
+    client = await ClientServerConfig(server_command=SERVER).start()
+    try:
+        root = write_project(tmp_path)
+        options = {"backend": "llama-server", "remoteUrl": f"http://127.0.0.1:{free_port()}"}
+        seen = track_status(client)
+        await start(client, root, options)
+        await wait_for_state(seen, "ready")
+        uri = open_file(client, root / "fib.py")
+        at = end_position((root / "fib.py").read_text())
+        for _ in range(2):
+            result = await client.text_document_inline_completion_async(inline_params(uri, at))
+            assert result is not None and not result.items
+        assert not client.messages, client.messages
+        warnings = [m for m in client.log_messages if m.type == types.MessageType.Warning]
+        assert any("inline completion failed" in m.message for m in warnings), client.log_messages
         await client.shutdown_session()
     finally:
         await client.stop()
