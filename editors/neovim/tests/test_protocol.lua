@@ -385,7 +385,7 @@ local tests = {
     end,
   },
   {
-    'didMoveCursor: typing in insert mode sends none (inline-completion requests go instead)',
+    'didMoveCursor: typing in insert mode sends none (inline-completion requests go instead); an arrow key there then a rest sends one',
     function()
       local child, ws, requests = start({}, nil, nil, nil, MOVE_FILES)
       moves(requests, 1, 'the notification for the opened file')
@@ -404,6 +404,11 @@ local tests = {
       end, 10000, 'inline-completion requests')
       local got = moves(requests, 2, 'nothing')
       H.eq(#got, 2, 'notifications after typing six characters: ' .. vim.inspect(got[#got].params))
+      -- an arrow key in insert mode moves without a change: that rest counts
+      keys(child, { '<Left>', '<Left>' }, 30)
+      got = moves(requests, 3, 'the notification after <Left><Left> in insert mode')
+      H.eq(#got, 3, 'notifications after <Left><Left>')
+      H.eq(got[3].params.position, { line = 1, character = 4 }, 'after <Left><Left>')
       stop(child, ws)
     end,
   },
