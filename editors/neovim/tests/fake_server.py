@@ -19,7 +19,8 @@ initializationOptions (and in workspace/didChangeConfiguration):
     fill_text  when set, repofill.fillHole inserts it at the cursor (workspace/applyEdit) and
                answers a fill result with `cursor` at its end; else it applies nothing
 
-Every request the client sends is appended as one JSON line to $REPOFILL_FAKE_LOG when set.
+Every message the client sends (requests and notifications, e.g. `repofill/didMoveCursor`) is
+appended as one JSON line to $REPOFILL_FAKE_LOG when set.
 """
 
 from __future__ import annotations

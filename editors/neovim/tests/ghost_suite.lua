@@ -197,6 +197,21 @@ return function(mode)
     wait_ghost('ghost text after enabling again')
   end)
 
+  --- Arms `_G.hole_done` for the next RepoFillHoleDone (the answer of a fill).
+  local function arm_done()
+    child:lua([[
+      _G.hole_done = nil
+      vim.api.nvim_create_autocmd('User', { pattern = 'RepoFillHoleDone', once = true, callback = function(ev) _G.hole_done = ev.data end })
+    ]])
+  end
+
+  --- Waits for the fill's answer (it comes after its edit is applied).
+  local function wait_done()
+    return H.wait(function()
+      return H.value(child:lua('return _G.hole_done'))
+    end, H.fill_ms, 'the fill to finish')
+  end
+
   add(':RepoFillHole replaces the <FILL> marker and nothing else', function()
     child:input('<Esc>')
     H.wait(function()
@@ -210,6 +225,7 @@ return function(mode)
     local marker_at = original:find('<FILL>', 1, true)
     local prefix, suffix = original:sub(1, marker_at - 1), original:sub(marker_at + #'<FILL>')
     child:lua('vim.api.nvim_win_set_cursor(0, { 2, 4 })')
+    arm_done()
     child:cmd('RepoFillHole')
     local filled = H.wait(function()
       local now = table.concat(child:lines(), '\n')
@@ -219,6 +235,8 @@ return function(mode)
     H.eq(filled:sub(-#suffix), suffix, 'text after the hole')
     local inserted = filled:sub(#prefix + 1, #filled - #suffix)
     H.ok(inserted:match('%S'), 'the hole got code: ' .. vim.inspect(inserted))
+    -- the answer comes after the edit: the next test must not take it for its own
+    wait_done()
   end)
 
   -- the command does not depend on the renderer: the range form runs in one of the suites
@@ -226,11 +244,10 @@ return function(mode)
 
   --- Sets the buffer, puts the cursor at `pos` (if given), runs `ex` and waits for an applied fill.
   local function fill(lines, pos, ex)
+    arm_done()
     child:lua(
       [[
       local lines, pos = ...
-      _G.hole_done = nil
-      vim.api.nvim_create_autocmd('User', { pattern = 'RepoFillHoleDone', once = true, callback = function(ev) _G.hole_done = ev.data end })
       vim.api.nvim_buf_set_lines(0, 0, -1, false, lines)
       if pos ~= vim.NIL and pos ~= nil then vim.api.nvim_win_set_cursor(0, pos) end
     ]],
@@ -238,9 +255,7 @@ return function(mode)
       pos or vim.NIL
     )
     child:cmd(ex)
-    local done = H.wait(function()
-      return H.value(child:lua('return _G.hole_done'))
-    end, H.fill_ms, 'the fill to finish')
+    local done = wait_done()
     H.eq(done.applied, true, 'applied (' .. vim.inspect(done) .. ')')
     return done
   end

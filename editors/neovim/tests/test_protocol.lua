@@ -9,23 +9,25 @@ local PYTHON = os.getenv('REPOFILL_PYTHON') or 'python3'
 local FAKE = vim.fs.joinpath(H.tests_dir, 'fake_server.py')
 local ERROR = vim.log.levels.ERROR
 
---- A child with the plugin on the scripted server, editing a.py; `fake` scripts the server.
-local function start(fake, ghost, extra)
-  local ws = H.workspace({ ['a.py'] = 'x = 1\n', ['b.py'] = 'y = 2\n' })
+--- A child with the plugin on the scripted server, editing a.py; `fake` scripts the server,
+--- `extra` adds settings, `opts` setup() options, `files` replaces the workspace's files.
+local function start(fake, ghost, extra, opts, files)
+  local ws = H.workspace(files or { ['a.py'] = 'x = 1\n', ['b.py'] = 'y = 2\n' })
   local child = H.child(ws)
   local log = ws .. '/requests.jsonl'
   child:lua(
     [[
-    local cmd, ghost, fake, log, extra = ...
+    local cmd, ghost, fake, log, extra, opts = ...
     vim.env.REPOFILL_FAKE_LOG = log
     local settings = vim.tbl_extend('force', { fake = fake }, extra or {})
-    require('repofill').setup({ cmd = cmd, ghost = ghost, settings = settings })
+    require('repofill').setup(vim.tbl_extend('force', { cmd = cmd, ghost = ghost, settings = settings }, opts))
   ]],
     { PYTHON, FAKE },
     ghost or 'native',
     fake or {},
     log,
-    extra or {}
+    extra or {},
+    opts or {}
   )
   child:cmd('edit a.py')
   H.wait(function()
@@ -87,6 +89,43 @@ end
 
 local function line1(child)
   return child:lines()[1]
+end
+
+local MOVE = 'repofill/didMoveCursor'
+--- a.py for the didMoveCursor tests: line 3 has characters of 2, 3 and 4 UTF-8 bytes (the last
+--- two UTF-16 units), so `tail` starts at byte 18 but UTF-16 character 13.
+local MOVE_FILES = {
+  ['a.py'] = table.concat({ 'import os', 'x = 1', 's = "é€😀" + tail', 'def f():', '    return x', 'y = 2', 'z = 3', 'w = 4', '' }, '\n'),
+  ['b.py'] = 'y = 2\n',
+}
+
+--- Waits until `n` didMoveCursor notifications arrived, then rests 600 ms more (four times the
+--- plugin's 150 ms) so that one too many would show; returns them all.
+local function moves(requests, n, what)
+  H.wait(function()
+    return #requests(MOVE) >= n
+  end, 10000, what)
+  vim.wait(600)
+  return requests(MOVE)
+end
+
+--- The uri the server got in textDocument/didOpen for `name`.
+local function opened_uri(requests, name)
+  for _, msg in ipairs(requests('textDocument/didOpen')) do
+    local uri = msg.params.textDocument.uri
+    if vim.endswith(uri, '/' .. name) then
+      return uri
+    end
+  end
+  error('no didOpen for ' .. name)
+end
+
+--- Keys one at a time, `gap_ms` apart (a person's pace).
+local function keys(child, list, gap_ms)
+  for _, k in ipairs(list) do
+    child:input(k)
+    vim.wait(gap_ms)
+  end
 end
 
 local tests = {
@@ -305,6 +344,120 @@ local tests = {
       H.ok(hl.hint.ctermfg ~= nil, 'ComplHint has a ctermfg: ' .. vim.inspect(hl.hint))
       H.ok(hl.hint.ctermfg ~= hl.nontext.ctermfg or hl.hint.italic, 'ComplHint differs from NonText')
       H.ok(hl.ghost.ctermfg ~= hl.normal.ctermfg, 'differs from Normal')
+      stop(child, ws)
+    end,
+  },
+  {
+    'didMoveCursor: opening a file sends one; j, k and a search jump, each then a rest, send exactly one with the uri and the UTF-16 position',
+    function()
+      local child, ws, requests = start({}, nil, nil, nil, MOVE_FILES)
+      local got = moves(requests, 1, 'the notification for the opened file')
+      local a = opened_uri(requests, 'a.py')
+      H.eq(#got, 1, 'notifications after opening')
+      H.eq(got[1].id, nil, 'a notification has no id')
+      H.eq(got[1].params, { textDocument = { uri = a }, position = { line = 0, character = 0 } }, 'on open')
+      child:input('j')
+      got = moves(requests, 2, 'the notification after j')
+      H.eq(#got, 2, 'notifications after j')
+      H.eq(got[2].params, { textDocument = { uri = a }, position = { line = 1, character = 0 } }, 'after j')
+      child:input('k')
+      got = moves(requests, 3, 'the notification after k')
+      H.eq(#got, 3, 'notifications after k')
+      H.eq(got[3].params.position, { line = 0, character = 0 }, 'after k')
+      child:input('/tail<CR>')
+      got = moves(requests, 4, 'the notification after the search')
+      H.eq(child:lua('return vim.api.nvim_win_get_cursor(0)'), { 3, 18 }, 'cursor (byte column)')
+      H.eq(#got, 4, 'notifications after the search')
+      H.eq(got[4].params, { textDocument = { uri = a }, position = { line = 2, character = 13 } }, 'after the search (UTF-16)')
+      stop(child, ws)
+    end,
+  },
+  {
+    'didMoveCursor: several quick moves (j five times, 30 ms apart) send one, where the cursor rests',
+    function()
+      local child, ws, requests = start({}, nil, nil, nil, MOVE_FILES)
+      moves(requests, 1, 'the notification for the opened file')
+      keys(child, { 'j', 'j', 'j', 'j', 'j' }, 30)
+      local got = moves(requests, 2, 'the notification after the moves')
+      H.eq(#got, 2, 'notifications after five quick moves')
+      H.eq(got[2].params.position, { line = 5, character = 0 }, 'where the cursor rests')
+      stop(child, ws)
+    end,
+  },
+  {
+    'didMoveCursor: typing in insert mode sends none (inline-completion requests go instead); an arrow key there then a rest sends one',
+    function()
+      local child, ws, requests = start({}, nil, nil, nil, MOVE_FILES)
+      moves(requests, 1, 'the notification for the opened file')
+      child:input('j')
+      moves(requests, 2, 'the notification after j')
+      child:input('i')
+      H.wait(function()
+        return child:mode() == 'i'
+      end, 5000, 'insert mode')
+      keys(child, { 'a', 'b', 'c', 'd', 'e', 'f' }, 80)
+      H.wait(function()
+        return child:lines()[2] == 'abcdefx = 1'
+      end, 5000, 'the typed text')
+      H.wait(function()
+        return #requests('textDocument/inlineCompletion') > 0
+      end, 10000, 'inline-completion requests')
+      local got = moves(requests, 2, 'nothing')
+      H.eq(#got, 2, 'notifications after typing six characters: ' .. vim.inspect(got[#got].params))
+      -- an arrow key in insert mode moves without a change: that rest counts
+      keys(child, { '<Left>', '<Left>' }, 30)
+      got = moves(requests, 3, 'the notification after <Left><Left> in insert mode')
+      H.eq(#got, 3, 'notifications after <Left><Left>')
+      H.eq(got[3].params.position, { line = 1, character = 4 }, 'after <Left><Left>')
+      stop(child, ws)
+    end,
+  },
+  {
+    'didMoveCursor: entering another attached buffer sends one; focus regained sends one; a buffer not attached none',
+    function()
+      local child, ws, requests = start({}, nil, nil, nil, MOVE_FILES)
+      moves(requests, 1, 'the notification for the opened file')
+      child:input('j')
+      moves(requests, 2, 'the notification after j')
+      child:cmd('edit b.py')
+      local got = moves(requests, 3, 'the notification for b.py')
+      H.eq(#got, 3, 'notifications after :edit b.py')
+      H.eq(got[3].params, { textDocument = { uri = opened_uri(requests, 'b.py') }, position = { line = 0, character = 0 } }, 'b.py')
+      child:cmd('buffer a.py')
+      got = moves(requests, 4, 'the notification for a.py again')
+      H.eq(#got, 4, 'notifications after :buffer a.py')
+      H.eq(got[4].params, { textDocument = { uri = opened_uri(requests, 'a.py') }, position = { line = 1, character = 0 } }, 'a.py')
+      child:cmd('doautocmd FocusGained')
+      got = moves(requests, 5, 'the notification when focus returns')
+      H.eq(#got, 5, 'notifications after FocusGained')
+      H.eq(got[5].params.position, { line = 1, character = 0 }, 'on focus')
+      child:cmd('enew')
+      child:input('ihello<Esc>')
+      child:cmd('doautocmd FocusGained')
+      got = moves(requests, 5, 'nothing')
+      H.eq(#got, 5, 'notifications in a buffer without the client')
+      stop(child, ws)
+    end,
+  },
+  {
+    'didMoveCursor: none with prewarm = false, none while completion is disabled',
+    function()
+      local child, ws, requests = start({}, nil, nil, { prewarm = false }, MOVE_FILES)
+      keys(child, { 'j', '/tail<CR>' }, 300)
+      child:cmd('edit b.py')
+      vim.wait(600)
+      H.eq(#requests(MOVE), 0, 'notifications with prewarm = false')
+      stop(child, ws)
+      child, ws, requests = start({}, nil, nil, nil, MOVE_FILES)
+      moves(requests, 1, 'the notification for the opened file')
+      child:lua("require('repofill').set({ enabled = false })")
+      child:input('j')
+      H.eq(#moves(requests, 1, 'nothing'), 1, 'notifications while disabled')
+      child:lua("require('repofill').set({ enabled = true })")
+      child:input('j')
+      local got = moves(requests, 2, 'the notification once enabled again')
+      H.eq(#got, 2, 'notifications once enabled again')
+      H.eq(got[2].params.position, { line = 2, character = 0 }, 'once enabled again')
       stop(child, ws)
     end,
   },

@@ -63,6 +63,23 @@ H.run({
     end,
   },
   {
+    'threads is "auto" or a positive integer (a number or a string of digits); prewarm is a boolean',
+    function()
+      H.eq(config.merge({}).settings.threads, 'auto', 'default threads')
+      H.eq(config.merge({}).prewarm, true, 'default prewarm')
+      H.eq(config.merge({ settings = { threads = 2 } }).settings.threads, 2, 'threads = 2')
+      H.eq(config.merge({ settings = { threads = '4' } }).settings.threads, '4', 'threads = "4"')
+      for _, bad in ipairs({ 0, -1, 1.5, 'many', '0', '', true, {} }) do
+        local ok, err = pcall(config.merge, { settings = { threads = bad } })
+        H.ok(not ok, 'threads = ' .. vim.inspect(bad) .. ' accepted')
+        H.ok(tostring(err):find('settings.threads must be "auto" or a positive integer', 1, true), tostring(err))
+      end
+      H.eq(config.merge({ prewarm = false }).prewarm, false, 'prewarm off')
+      H.ok(not pcall(config.merge, { prewarm = 'no' }), 'bad prewarm')
+      H.eq(vim.json.decode(vim.json.encode(config.wire_settings(config.merge({ settings = { threads = 3 } }).settings))).threads, 3, 'threads on the wire')
+    end,
+  },
+  {
     'checkhealth derives the doctor command and parses its report',
     function()
       H.eq(health.doctor_cmd({ 'repofill', 'serve' }, config.defaults.settings), { 'repofill', 'doctor' }, 'doctor')

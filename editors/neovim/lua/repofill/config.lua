@@ -25,6 +25,7 @@ M.server_defaults = {
   nGpuLayers = -1,
   flashAttn = false,
   kvCacheType = 'f16',
+  threads = 'auto',
 }
 
 --- Settings whose value must be one of a list.
@@ -49,6 +50,9 @@ M.defaults = {
   ghost = 'auto',
   --- Milliseconds of typing pause before the extmark renderer asks for a suggestion.
   debounce_ms = 150,
+  --- Send `repofill/didMoveCursor` when the cursor rests (150 ms) at a place it moved to or a
+  --- buffer gains focus, so the server pre-warms the prompt there; false: never.
+  prewarm = true,
   --- Highlight group of the extmark renderer's ghost text.
   hl_group = 'RepoFillGhost',
   --- Insert-mode keys; false disables one.
@@ -79,6 +83,19 @@ local function check(name, value, kind, optional)
   end
 end
 
+--- Raises unless `threads` is "auto" or a positive integer (a number, or a string of digits as
+--- the server also accepts).
+--- @param threads any
+local function check_threads(threads)
+  if threads == 'auto' then
+    return
+  end
+  local n = type(threads) == 'string' and threads:match('^%d+$') and tonumber(threads) or threads
+  if type(n) ~= 'number' or n < 1 or n ~= math.floor(n) then
+    error(('repofill: settings.threads must be "auto" or a positive integer, not %s'):format(vim.inspect(threads)), 3)
+  end
+end
+
 --- Validates and merges user options over the defaults; raises on a wrong type.
 --- @param user table?
 --- @return table
@@ -99,13 +116,14 @@ function M.merge(user)
   check('python', options.python, 'string', true)
   check('filetypes', options.filetypes, 'table', true)
   check('debounce_ms', options.debounce_ms, 'number')
+  check('prewarm', options.prewarm, 'boolean')
   if not GHOST[options.ghost] then
     error(('repofill: ghost must be "auto", "native" or "extmark", not %q'):format(tostring(options.ghost)))
   end
   local s = options.settings
   check('settings.languages', s.languages, 'table')
   for key, default in pairs(M.server_defaults) do
-    if key ~= 'languages' then
+    if key ~= 'languages' and key ~= 'threads' then
       check('settings.' .. key, s[key], type(default))
     end
   end
@@ -114,6 +132,7 @@ function M.merge(user)
       error(('repofill: settings.%s must be one of %s, not %q'):format(key, table.concat(vim.tbl_keys(choices), ', '), tostring(s[key])))
     end
   end
+  check_threads(s.threads)
   return options
 end
 

@@ -97,6 +97,7 @@ local function on_lsp_attach(args)
   vim.b[args.buf].repofill_client = client.id
   M.backend().attach(args.buf, client.id)
   set_keymaps(args.buf)
+  require('repofill.prewarm').on_attach(args.buf)
 end
 
 local function on_lsp_detach(args)
@@ -130,6 +131,7 @@ function M.setup(opts)
   api.nvim_create_autocmd('LspAttach', { group = group, callback = on_lsp_attach })
   api.nvim_create_autocmd('LspDetach', { group = group, callback = on_lsp_detach })
   api.nvim_create_autocmd('LspProgress', { group = group, callback = server.on_progress })
+  require('repofill.prewarm').setup(group)
   api.nvim_create_autocmd('BufUnload', {
     group = group,
     callback = function(args)
