@@ -170,8 +170,42 @@ async def resolve(
         _tell(ls, result)
         return action
     action.edit = _edit(ls, uri, result.hole.start, result.hole.end, result.best.text)
+    action.command = _reveal(ls, uri, result.hole.start, result.best.text)
     cache.mark_applied(uri, 0)  # if the client applies it, the others replace it
     return action
+
+
+def _reveal(ls: RepoFillServer, uri: str, start: int, text: str) -> types.Command | None:
+    """The command a client runs after a code action's edit: the cursor to the end of the
+    inserted text (`repofill.revealFill`). None when the client cannot show documents."""
+    document = ls.open_document(uri)
+    if document is None or not _client_shows_documents(ls):
+        return None
+    end = _position_json(_end_position(document, start, text))
+    return types.Command(
+        title="Move the cursor after the fill",
+        command="repofill.revealFill",
+        arguments=[{"uri": uri, "position": end}],
+    )
+
+
+async def reveal_command(ls: RepoFillServer, arg: dict[str, Any]) -> dict[str, Any]:
+    """`repofill.revealFill` `[{uri, position}]`: `window/showDocument` with the selection at
+    `position` (where the applied fill ends; LSP 3.16), so the cursor lands after the fill."""
+    uri = _uri(arg, "repofill.revealFill")
+    at, _ = positions(arg)
+    if not _client_shows_documents(ls):
+        return {"shown": False}
+    shown = await ls.window_show_document_async(
+        types.ShowDocumentParams(uri=uri, take_focus=True, selection=types.Range(start=at, end=at))
+    )
+    return {"shown": bool(getattr(shown, "success", False))}
+
+
+def _client_shows_documents(ls: RepoFillServer) -> bool:
+    window = ls.client_capabilities.window
+    show = window.show_document if window is not None else None
+    return bool(show is not None and show.support)
 
 
 # -- commands -----------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from .fill_hole_protocol import (
     code_actions,
     fill_command,
     resolve,
+    reveal_command,
 )
 from .lifecycle import LifecycleProtocol, watch_parent
 from .runtime import Runtime
@@ -45,6 +46,7 @@ COMMANDS = [
     "repofill.fillHole",
     "repofill.fillHoleCandidates",
     "repofill.applyFillCandidate",
+    "repofill.revealFill",
     "repofill.showContext",
     "repofill.status",
     "repofill.stats",
@@ -258,6 +260,10 @@ def create_server(runtime: Runtime) -> RepoFillServer:
     @server.command("repofill.applyFillCandidate")
     async def apply_fill_candidate(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
         return await apply_candidate_command(ls, ls.fills, command_argument(args))
+
+    @server.command("repofill.revealFill")
+    async def reveal_fill(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
+        return await reveal_command(ls, command_argument(args))
 
     @server.command("repofill.showContext")
     async def show_context(ls: RepoFillServer, *args: Any) -> dict[str, str]:
