@@ -60,6 +60,13 @@ def build_parser(with_benchmarks: bool = True) -> argparse.ArgumentParser:
     )
     complete.add_argument("--budget", type=int, default=512, help="tokens of repository context")
     complete.add_argument("--no-index", action="store_true", help="use no repository context")
+    complete.add_argument(
+        "--deadline-ms",
+        type=int,
+        default=0,
+        help="stop generating after this long, as the editor setting deadlineMs does (default 0: "
+        "no deadline; a one-shot command has no next keystroke to make way for)",
+    )
 
     context = sub.add_parser("context", help="print the repository context chosen for a cursor")
     _add_cursor_arguments(context)

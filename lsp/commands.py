@@ -125,7 +125,12 @@ def cursor_from_args(args: argparse.Namespace) -> Cursor:
 
 
 def _engine(args: argparse.Namespace, cursor: Cursor, *, index: bool, budget: int) -> Engine:
-    settings = _settings(args, contextBudget=budget, multiline=getattr(args, "multiline", "auto"))
+    settings = _settings(
+        args,
+        contextBudget=budget,
+        multiline=getattr(args, "multiline", "auto"),
+        deadlineMs=getattr(args, "deadline_ms", Settings().deadlineMs),
+    )
     retriever = None
     if index:
         retriever = Retriever(find_root(cursor.path))

@@ -100,12 +100,13 @@ class Workbench:
     def type(self, text: str) -> None:
         self.page.keyboard.type(text, delay=30)
 
-    def save(self, path: Path, timeout_s: float = 15) -> str:
-        """Ctrl+S and waits until the file on disk changed; returns its text."""
-        before = path.stat().st_mtime_ns
+    def save(self, path: Path, timeout_s: float = 30) -> str:
+        """Ctrl+S and waits until the file on disk changed (its time or its text); returns its
+        text. The timeout allows for a machine busy with the rest of the suite."""
+        before, before_text = path.stat().st_mtime_ns, path.read_text()
         self.page.keyboard.press("Control+S")
         deadline = time.monotonic() + timeout_s
-        while path.stat().st_mtime_ns == before:
+        while path.stat().st_mtime_ns == before and path.read_text() == before_text:
             assert time.monotonic() < deadline, f"{path.name} was not saved"
             time.sleep(0.1)
         time.sleep(0.2)  # let the write finish
