@@ -1,6 +1,6 @@
 """Driving the VS Code workbench in Chromium like a person: keys, the palette, ghost text.
 
-Selectors were measured on VS Code 1.139.1 (../shared/VSCODE_E2E.md, "Selectors and keys").
+Selectors were measured on VS Code 1.139.1 (code-server 4.139.1).
 Ghost text is read from the DOM before it is accepted: the rest of the cursor line is
 `.ghost-text-decoration` (beside an open suggest list, the selected item's rest; what the inline
 completion adds after it is `.ghost-text-decoration-preview`), further lines are the

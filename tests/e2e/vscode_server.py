@@ -3,7 +3,8 @@
 `find_tools()` reads what `scripts/setup_vscode_e2e.sh` installed; `package_extension()` builds
 the `.vsix` from editors/vscode; `CodeServer` owns one instance: its own user-data, extensions,
 XDG and temp folders, a workspace copied from a fixture, and the process tree it starts.
-Recipe and pitfalls: ../shared/VSCODE_E2E.md (code-server 4.139.1 = VS Code 1.139.1).
+Measured on code-server 4.139.1 (VS Code 1.139.1); the README's "RepoFill in a real VS Code"
+section says how to run it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .editor_tools import VSCODE_DIR, require, run
 SETUP_COMMAND = "bash scripts/setup_vscode_e2e.sh"
 E2E_CACHE = Path(os.environ.get("REPOFILL_E2E_CACHE", str(Path.home() / ".cache" / "repofill-e2e")))
 
-# User settings for a quiet workbench (VSCODE_E2E.md, "Run"): no chat side bar, start page,
+# User settings for a quiet workbench: no chat side bar, start page,
 # tips, telemetry, updates or git. None of them changes how the editor behaves.
 QUIET_WORKBENCH: dict[str, Any] = {
     "chat.disableAIFeatures": True,
