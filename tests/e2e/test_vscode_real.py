@@ -565,8 +565,10 @@ def test_fixing_the_server_command_clears_the_popup_and_half_typed_paths_do_not_
         bench = session.bench
         with evidence(session, "stale-popup"):
             bench.toasts("repofill-missing").first.wait_for(timeout=90_000)
+            # Fixed as a person does it, in the settings.json editor: VS Code's own save is
+            # seen at once (a write from outside waits on a file watcher that can miss it).
             fixed = {**session.server.read_settings(), "repofill.server.command": server_command}
-            session.server.write_settings(fixed)
+            bench.edit_user_settings(fixed, session.server.settings_file)
             bench.wait_status("ready")
             bench.toasts("repofill-missing").first.wait_for(state="detached", timeout=10_000)
 
