@@ -32,7 +32,7 @@ from .types import (
     PrewarmResult,
     Timings,
 )
-from .vocab import special_token_id, stop_token_ids, tokenize_pieces
+from .vocab import special_token_id, stop_token_ids, token_cache, tokenize_pieces
 
 log = logging.getLogger(__name__)
 
@@ -223,11 +223,7 @@ class LlamaBackend:
         return self._fim
 
     def count_tokens(self, text: str) -> int:
-        if not text:
-            return 0
-        return len(
-            self._llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False)
-        )
+        return token_cache(self._llm).count(text)
 
     def warm_up(self) -> None:
         """Pay the first-eval and piece-index costs at start, not on the user's first keystroke."""

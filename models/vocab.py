@@ -19,6 +19,7 @@ from typing import Any
 import llama_cpp
 
 from .fim import FORMATS, FimFormat, Piece, Special
+from .token_cache import TokenCache
 
 _SPECIAL_ATTRS = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
 # Characters tried, in order, as a throw-away first character to suppress SentencePiece's
@@ -113,8 +114,24 @@ def stop_token_ids(llm: Any, fmt: FimFormat | None) -> frozenset[int]:
     return frozenset(stops)
 
 
+_token_caches: weakref.WeakKeyDictionary[Any, TokenCache] = weakref.WeakKeyDictionary()
+
+
+def token_cache(llm: Any) -> TokenCache:
+    """The model's tokenizer, with recent texts remembered (`token_cache.TokenCache`)."""
+    cache = _token_caches.get(llm)
+    if cache is None:
+
+        def tokenize(text: str) -> list[int]:
+            return list(llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
+
+        cache = TokenCache(tokenize)
+        _token_caches[llm] = cache
+    return cache
+
+
 def _tokenize(llm: Any, text: str) -> list[int]:
-    return list(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+    return token_cache(llm).tokens(text)
 
 
 def _detok(llm: Any, tokens: Sequence[int]) -> bytes:
