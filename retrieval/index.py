@@ -10,13 +10,13 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from .cache import digest
 from .extract import extract, spec_for
+from .index_entries import Definition, FileEntry, ImportRef, Parsed
 from .languages import language_for_path
-from .model import Definition, FileEntry, ImportRef, Parsed
 from .naming import name_parts
+from .parse_cache import digest
 from .project import Project
-from .windows import WindowIndex
+from .similar_windows import WindowIndex
 
 Resolved = list[tuple[ImportRef, list[str]]]
 MAX_CHASE = 4

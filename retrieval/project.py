@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar, cast
 
-from .model import FileEntry
+from .index_entries import FileEntry
 
 log = logging.getLogger(__name__)
 

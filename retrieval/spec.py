@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .model import ImportRef
+from .index_entries import ImportRef
 
 if TYPE_CHECKING:
-    from .model import FileEntry
+    from .index_entries import FileEntry
     from .project import Project
 
 ParseImport = Callable[[str, int], list[ImportRef]]

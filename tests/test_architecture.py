@@ -151,7 +151,7 @@ def test_the_checker_sees_a_cycle_and_imports_of_every_kind(tmp_path: Path) -> N
     )
     names = set(_imported_names(source, "repofill.lsp.x"))
     assert {
-        "repofill.lsp.server",
+        "repofill.lsp.server.S",
         "repofill.retrieval.types",
         "repofill.models.gpu",
         "repofill.bench",
