@@ -27,9 +27,6 @@ ALLOWED_IMPORTS: frozenset[tuple[str, str]] = frozenset(
         # The fill-hole protocol takes the server object (under TYPE_CHECKING); it gets a narrow
         # interface instead.
         ("repofill.lsp.fill_hole_protocol", "repofill.lsp.server"),
-        # `bench latency` imports its scenarios inside functions, and they import its replay
-        # helpers.
-        ("repofill.bench.latency", "repofill.bench.latency_scenarios"),
     }
 )
 """(importer, imported) edges left out of the cycle check."""
