@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .latency import (
+from .latency_replay import (
     KeyResult,
     Replay,
     _command,

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from repofill.retrieval.windows import WindowIndex, tokens
+from repofill.retrieval.similar_windows import WindowIndex, tokens
 
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -102,15 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("pygls").setLevel(logging.WARNING)
     try:
         if args.command == "serve":
-            from .commands import serve
+            from .cli_commands import serve
 
             return serve(args)
         if args.command == "complete":
-            from .commands import complete
+            from .cli_commands import complete
 
             return complete(args)
         if args.command == "context":
-            from .commands import context
+            from .cli_commands import context
 
             return context(args)
         if args.command == "models":

@@ -32,6 +32,23 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+def line_col_to_offset(text: str, line: int, column: int) -> int:
+    """0-based line and column (code points) to an offset, lines ended by LSP's terminators
+    (`\\n`, `\\r\\n`, `\\r`: `LINE_END`); ValueError when outside the text. The column may be
+    the line's length: the end of the line, before its terminator."""
+    if line < 0 or column < 0:
+        raise ValueError(f"position {line}:{column} is negative")
+    lines = split_lines(text)
+    if not lines or LINE_END.search(lines[-1]):
+        lines.append("")  # after a final line end (or in an empty text) there is one more line
+    if line >= len(lines):
+        raise ValueError(f"line {line} is outside the document ({len(lines)} lines)")
+    width = len(lines[line].rstrip("\r\n"))
+    if column > width:
+        raise ValueError(f"column {column} is past the end of line {line} ({width} characters)")
+    return sum(len(x) for x in lines[:line]) + column
+
+
 class LspTextDocument(TextDocument):
     """pygls' document with LSP's line terminators for positions and incremental changes."""
 

@@ -29,12 +29,12 @@ from repofill.retrieval import Retriever
 from repofill.retrieval.exclusion import is_secret
 from repofill.retrieval.types import Context, Cursor
 
-from .cache import SuggestionCache
-from .cursor import ANCHOR_LINES, fit_tokens, windows, word_end
 from .postprocess import PostContext, decide_multiline, postprocess
 from .prewarm import Prewarmer
+from .prompt_window import ANCHOR_LINES, fit_tokens, prompt_window, word_end
 from .settings import Settings
 from .strategies import Plan, Strategy, choose, plan, rank
+from .suggestion_cache import SuggestionCache
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ class Engine:
         if is_secret(cursor.path, cursor.text):
             # every prompt is built here (completion, fill-hole): the last gate before a model
             raise ModelError(f"{cursor.path.name} holds a secret: it is never sent to a model")
-        win = windows(
+        win = prompt_window(
             cursor.text,
             cursor.offset,
             prefix_lines=PREFIX_LINES,

@@ -22,18 +22,16 @@ import logging
 import threading
 from concurrent.futures import Future
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from repofill.models.types import Backend, CancelToken, InfillRequest, PrewarmResult
-from repofill.models.worker import JobSkipped
+from repofill.models.worker import JobSkipped, ModelWorker
 from repofill.retrieval.exclusion import is_secret
-from repofill.retrieval.types import Cursor
+from repofill.retrieval.types import Context, Cursor
 
 from .postprocess import decide_multiline
-from .strategies import choose, plan
-
-if TYPE_CHECKING:
-    from .engine import Engine
+from .settings import Settings
+from .strategies import Plan, choose, plan
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +43,34 @@ class Prewarmable(Protocol):
     def prewarm(self, request: InfillRequest, cancel: CancelToken) -> PrewarmResult: ...
 
 
+class PromptBuilder(Protocol):
+    """What pre-warming needs of the engine (`Engine` is one): its settings, its model worker,
+    and the prompt it would build."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def worker(self) -> ModelWorker: ...
+
+    def stable_context(self, cursor: Cursor, backend: Backend) -> Context: ...
+
+    def build_request(
+        self,
+        cursor: Cursor,
+        context: Context,
+        *,
+        multiline: bool,
+        max_lines: int,
+        plan: Plan,
+        backend: Backend,
+    ) -> InfillRequest: ...
+
+
 class Prewarmer:
     """Queues pre-warm jobs for an engine and counts what they did (`repofill.stats`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: PromptBuilder) -> None:
         self._engine = engine
         self._lock = threading.Lock()
         self.requested = 0

@@ -20,9 +20,9 @@ from repofill.models.types import Backend, ModelError
 from repofill.models.worker import ModelWorker
 from repofill.retrieval import Retriever
 
-from .cache import SuggestionCache
 from .engine import Engine
 from .settings import Settings
+from .suggestion_cache import SuggestionCache
 from .watch import is_ignore_rules_file
 
 log = logging.getLogger(__name__)

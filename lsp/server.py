@@ -20,7 +20,6 @@ from repofill.retrieval.types import Cursor
 
 from .client_log import forward_to_client
 from .command_args import command_argument, positions
-from .cursor import word_end
 from .documents import install as install_documents
 from .engine import Engine, SelectedItem
 from .fill_hole_protocol import (
@@ -33,6 +32,7 @@ from .fill_hole_protocol import (
     reveal_command,
 )
 from .lifecycle import LifecycleProtocol, watch_parent
+from .prompt_window import word_end
 from .runtime import Runtime
 from .watch import registration
 

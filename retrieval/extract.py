@@ -13,8 +13,8 @@ from functools import cache
 from tree_sitter import Node, Query, QueryCursor
 
 from . import lang_c, lang_go, lang_java, lang_js, lang_python, lang_rust
+from .index_entries import Definition, ImportRef, Parsed
 from .languages import grammar, parser
-from .model import Definition, ImportRef, Parsed
 from .spec import LanguageSpec
 
 log = logging.getLogger(__name__)

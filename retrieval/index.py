@@ -10,13 +10,13 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from .cache import digest
 from .extract import extract, spec_for
+from .index_entries import Definition, FileEntry, ImportRef, Parsed
 from .languages import language_for_path
-from .model import Definition, FileEntry, ImportRef, Parsed
 from .naming import name_parts
+from .parse_cache import digest
 from .project import Project
-from .windows import WindowIndex
+from .similar_windows import WindowIndex
 
 Resolved = list[tuple[ImportRef, list[str]]]
 MAX_CHASE = 4
@@ -72,12 +72,10 @@ class RepoIndex:
                 self._pending_rebuild = True
                 for part in name_parts(path):
                     self.parts.setdefault(part, set()).add(path)
-            elif (
-                old.parsed.package != parsed.package
-                and spec_for(parsed.language) is not None
-                and parsed.language == "java"
+            elif old.parsed.package != parsed.package and (
+                family := _package_tables(parsed.language)
             ):
-                self.project.invalidate("java")
+                self.project.invalidate(family)
                 self._generation += 1
             if rebuild:
                 self.flush()
@@ -210,6 +208,12 @@ class RepoIndex:
             if d.kind == "class" and d.name == name:
                 return entry, d
         return None
+
+
+def _package_tables(language: str) -> str | None:
+    """The family whose project tables read package declarations, if `language` has such."""
+    spec = spec_for(language)
+    return spec.family if spec is not None and spec.package_tables else None
 
 
 def _discard(table: dict[str, set[str]], key: str, path: str) -> None:

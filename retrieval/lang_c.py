@@ -7,7 +7,7 @@ import posixpath
 import re
 from typing import TYPE_CHECKING
 
-from .model import FileEntry, ImportRef
+from .index_entries import FileEntry, ImportRef
 from .spec import LanguageSpec
 
 if TYPE_CHECKING:

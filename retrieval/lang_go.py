@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .model import FileEntry, ImportRef
+from .index_entries import FileEntry, ImportRef
 from .spec import LanguageSpec
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ PATTERNS = (
 )
 
 _SPEC_RE = re.compile(r'^\s*([\w.]+)?\s*"([^"]+)"')
+_MODULE_RE = re.compile(r"^\s*module\s+(\S+)", re.M)
 
 
 def parse_import(text: str, line: int) -> list[ImportRef]:
@@ -44,8 +45,31 @@ def parse_import(text: str, line: int) -> list[ImportRef]:
     return [ImportRef(module=path, local=local, line=line)]
 
 
+def modules(project: Project) -> list[tuple[str, str]]:
+    """(folder, module path) for every go.mod above a Go file, deepest folder first. Cached
+    until the file set changes."""
+
+    def build() -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        folders = {p.rpartition("/")[0] for p in project.paths if p.endswith(".go")}
+        candidates: set[str] = set()
+        for f in folders:
+            parts = f.split("/") if f else []
+            for i in range(len(parts) + 1):
+                candidates.add("/".join(parts[:i]))
+        for folder in candidates:
+            text = project.read_small(folder, "go.mod")
+            m = _MODULE_RE.search(text) if text else None
+            if m:
+                out.append((folder, m.group(1).strip('"')))
+        out.sort(key=lambda fm: -len(fm[0]))
+        return out
+
+    return project.table("go", build)
+
+
 def resolve(entry: FileEntry, imp: ImportRef, project: Project) -> list[str]:
-    for mod_dir, mod_path in project.go_modules():
+    for mod_dir, mod_path in modules(project):
         if imp.module == mod_path or imp.module.startswith(mod_path + "/"):
             rel = imp.module[len(mod_path) :].strip("/")
             folder = "/".join(p for p in (mod_dir, rel) if p)

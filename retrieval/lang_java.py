@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .model import FileEntry, ImportRef
+from .index_entries import FileEntry, ImportRef
 from .spec import LanguageSpec
 
 if TYPE_CHECKING:
@@ -44,8 +44,26 @@ def parse_import(text: str, line: int) -> list[ImportRef]:
     return [ImportRef(module=name, names=((last, last),), line=line, kind=kind)]
 
 
+def classes_by_package(project: Project) -> dict[tuple[str, str], str]:
+    """(package, class name) → file, for every Java file of the project (a file's class is its
+    name: `a/b/Foo.java` declaring `package a.b;` gives ("a.b", "Foo")). Cached until the file
+    set or a file's package changes."""
+
+    def build() -> dict[tuple[str, str], str]:
+        out: dict[tuple[str, str], str] = {}
+        for p in project.paths:
+            if p.endswith(".java"):
+                entry = project.entry(p)
+                if entry is not None:
+                    stem = p.rsplit("/", 1)[-1][:-5]
+                    out[(entry.parsed.package or "", stem)] = p
+        return out
+
+    return project.table("java", build)
+
+
 def resolve(entry: FileEntry, imp: ImportRef, project: Project) -> list[str]:
-    classes = project.java_classes()
+    classes = classes_by_package(project)
     parts = imp.module.split(".")
     if imp.names and imp.names[0][0] == "*":
         pkg = imp.module
@@ -120,4 +138,6 @@ _KEYWORDS = frozenset(
     ]
 )
 
-SPEC = LanguageSpec("java", PATTERNS, parse_import, resolve, _KEYWORDS, package_scoped=True)
+SPEC = LanguageSpec(
+    "java", PATTERNS, parse_import, resolve, _KEYWORDS, package_scoped=True, package_tables=True
+)

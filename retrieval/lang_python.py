@@ -11,7 +11,7 @@ import keyword
 import re
 from typing import TYPE_CHECKING
 
-from .model import FileEntry, ImportRef
+from .index_entries import FileEntry, ImportRef
 from .spec import LanguageSpec
 
 if TYPE_CHECKING:
@@ -106,13 +106,18 @@ def module_names(paths: set[str]) -> dict[str, list[str]]:
     return out
 
 
+def modules(project: Project) -> dict[str, list[str]]:
+    """`module_names` of the project's files, cached until the file set changes."""
+    return project.table("python", lambda: module_names(project.paths))
+
+
 def _package_of(path: str) -> list[str]:
     parts = path.rsplit(".", 1)[0].split("/")
     return parts[:-1]  # the folder is the package, for __init__.py and modules alike
 
 
 def resolve(entry: FileEntry, imp: ImportRef, project: Project) -> list[str]:
-    mods = project.python_modules()
+    mods = modules(project)
     module = imp.module
     targets: list[str] = []
     if module.startswith("."):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .model import FileEntry, ImportRef
+from .index_entries import FileEntry, ImportRef
 from .spec import LanguageSpec
 
 if TYPE_CHECKING:
@@ -103,8 +103,54 @@ def module_path(path: str, crate_src: str) -> list[str]:
     return parts
 
 
+RustCrate = tuple[str, dict[tuple[str, ...], str]]
+"""(src folder, module path → file)."""
+
+_CRATE_NAME_RE = re.compile(r'^\s*name\s*=\s*"([^"]+)"', re.M)
+
+
+def crates(project: Project) -> dict[str, RustCrate]:
+    """Crate name (dashes as underscores) → (src folder, module path → file), for every `src`
+    folder holding Rust files; the name comes from the Cargo.toml beside it, else the folder.
+    Cached until the file set changes."""
+
+    def build() -> dict[str, RustCrate]:
+        roots: dict[str, str] = {}
+        for p in project.paths:
+            if not p.endswith(".rs"):
+                continue
+            parts = p.split("/")
+            if "src" in parts:
+                i = len(parts) - 1 - parts[::-1].index("src")
+                roots.setdefault("/".join(parts[:i]), "/".join(parts[: i + 1]))
+        out: dict[str, RustCrate] = {}
+        for folder, src in roots.items():
+            text = project.read_small(folder, "Cargo.toml")
+            m = _CRATE_NAME_RE.search(text or "")
+            name = (m.group(1) if m else (folder.rsplit("/", 1)[-1] or "crate")).replace("-", "_")
+            mods: dict[tuple[str, ...], str] = {}
+            for p in project.paths:
+                if p.startswith(src + "/") and p.endswith(".rs"):
+                    key = tuple(module_path(p, src))
+                    if key not in mods or p.endswith(("lib.rs", "mod.rs")):
+                        mods[key] = p
+            out[name] = (src, mods)
+        return out
+
+    return project.table("rust", build)
+
+
+def crate_of(project: Project, path: str) -> RustCrate | None:
+    """The crate whose src folder holds `path` (the deepest one), or None."""
+    best: RustCrate | None = None
+    for crate in crates(project).values():
+        if path.startswith(crate[0] + "/") and (best is None or len(crate[0]) > len(best[0])):
+            best = crate
+    return best
+
+
 def resolve(entry: FileEntry, imp: ImportRef, project: Project) -> list[str]:
-    crate = project.rust_crate_of(entry.path)
+    crate = crate_of(project, entry.path)
     if crate is None:
         return []
     src, modules = crate
@@ -126,7 +172,7 @@ def resolve(entry: FileEntry, imp: ImportRef, project: Project) -> list[str]:
             segs = segs[1:]
         segs = up + segs
     else:
-        other = project.rust_crates().get(segs[0].replace("-", "_"))
+        other = crates(project).get(segs[0].replace("-", "_"))
         if other is not None:
             modules = other[1]
             segs = segs[1:]

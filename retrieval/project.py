@@ -1,21 +1,27 @@
 """Repository-wide lookup tables that import resolution needs, rebuilt lazily when files come
-and go (or a file's Java package changes)."""
+and go.
+
+The generic tables (paths, files by folder, files by name) live here; each language builds its
+own tables (Python module names, Java classes, Go modules, Rust crates) in its `lang_*.py`
+through `Project.table`, which caches them until the file set changes.
+"""
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar, cast
 
-from . import lang_python
-from .lang_rust import module_path
-from .model import FileEntry
+from .index_entries import FileEntry
 
 log = logging.getLogger(__name__)
 
-RustCrate = tuple[str, dict[tuple[str, ...], str]]  # (src folder, module path → file)
+T = TypeVar("T")
+
+MAX_READ_BYTES = 200_000
+"""`read_small` reads project files (go.mod, Cargo.toml) up to this size in bytes."""
 
 
 class Project:
@@ -41,99 +47,33 @@ class Project:
             self.paths, self.by_dir, self.by_name = paths, by_dir, by_name
             self._cache = {}
 
-    def invalidate(self, what: str | None = None) -> None:
+    def invalidate(self, key: str | None = None) -> None:
+        """Drop one language's cached table (`key`), or all of them."""
         with self._lock:
-            if what is None:
+            if key is None:
                 self._cache = {}
             else:
-                self._cache.pop(what, None)
+                self._cache.pop(key, None)
 
-    def _cached(self, key: str, build: object) -> object:
+    def table(self, key: str, build: Callable[[], T]) -> T:
+        """The table cached under `key` (a language family), built by `build` when missing."""
         found = self._cache.get(key)
         if found is None:
-            found = build()  # type: ignore[operator]
+            found = build()
             self._cache[key] = found
-        return found
+        return cast(T, found)
 
-    def python_modules(self) -> dict[str, list[str]]:
-        return self._cached("python", lambda: lang_python.module_names(self.paths))  # type: ignore[return-value]
+    def entry(self, path: str) -> FileEntry | None:
+        """The indexed file at a repository path, if any."""
+        return self._entries.get(path)
 
-    def java_classes(self) -> dict[tuple[str, str], str]:
-        def build() -> dict[tuple[str, str], str]:
-            out: dict[tuple[str, str], str] = {}
-            for p in self.paths:
-                if p.endswith(".java"):
-                    entry = self._entries.get(p)
-                    if entry is not None:
-                        stem = p.rsplit("/", 1)[-1][:-5]
-                        out[(entry.parsed.package or "", stem)] = p
-            return out
-
-        return self._cached("java", build)  # type: ignore[return-value]
-
-    def go_modules(self) -> list[tuple[str, str]]:
-        """(folder, module path) for every go.mod, deepest folder first."""
-
-        def build() -> list[tuple[str, str]]:
-            out: list[tuple[str, str]] = []
-            folders = {p.rpartition("/")[0] for p in self.paths if p.endswith(".go")}
-            candidates: set[str] = set()
-            for f in folders:
-                parts = f.split("/") if f else []
-                for i in range(len(parts) + 1):
-                    candidates.add("/".join(parts[:i]))
-            for folder in candidates:
-                text = _read_small(self.root / folder / "go.mod")
-                m = re.search(r"^\s*module\s+(\S+)", text, re.M) if text else None
-                if m:
-                    out.append((folder, m.group(1).strip('"')))
-            out.sort(key=lambda fm: -len(fm[0]))
-            return out
-
-        return self._cached("go", build)  # type: ignore[return-value]
-
-    def rust_crates(self) -> dict[str, RustCrate]:
-        """Crate name (dashes as underscores) → (src folder, module path → file)."""
-
-        def build() -> dict[str, RustCrate]:
-            roots: dict[str, str] = {}
-            for p in self.paths:
-                if not p.endswith(".rs"):
-                    continue
-                parts = p.split("/")
-                if "src" in parts:
-                    i = len(parts) - 1 - parts[::-1].index("src")
-                    roots.setdefault("/".join(parts[:i]), "/".join(parts[: i + 1]))
-            out: dict[str, RustCrate] = {}
-            for folder, src in roots.items():
-                text = _read_small(self.root / folder / "Cargo.toml")
-                m = re.search(r'^\s*name\s*=\s*"([^"]+)"', text or "", re.M)
-                name = (m.group(1) if m else (folder.rsplit("/", 1)[-1] or "crate")).replace(
-                    "-", "_"
-                )
-                mods: dict[tuple[str, ...], str] = {}
-                for p in self.paths:
-                    if p.startswith(src + "/") and p.endswith(".rs"):
-                        key = tuple(module_path(p, src))
-                        if key not in mods or p.endswith(("lib.rs", "mod.rs")):
-                            mods[key] = p
-                out[name] = (src, mods)
-            return out
-
-        return self._cached("rust", build)  # type: ignore[return-value]
-
-    def rust_crate_of(self, path: str) -> RustCrate | None:
-        best: RustCrate | None = None
-        for crate in self.rust_crates().values():
-            if path.startswith(crate[0] + "/") and (best is None or len(crate[0]) > len(best[0])):
-                best = crate
-        return best
-
-
-def _read_small(path: Path) -> str | None:
-    try:
-        if path.is_file() and path.stat().st_size < 200_000:
-            return path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        log.debug("cannot read %s: %s", path, exc)
-    return None
+    def read_small(self, *parts: str) -> str | None:
+        """The text of a repository file (path parts joined under the root; empty parts are
+        skipped), or None when it is missing, unreadable or over `MAX_READ_BYTES`."""
+        path = self.root.joinpath(*parts)
+        try:
+            if path.is_file() and path.stat().st_size < MAX_READ_BYTES:
+                return path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            log.debug("cannot read %s: %s", path, exc)
+        return None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .extract import spec_for
 from .index import RepoIndex
-from .model import Definition, FileEntry
+from .index_entries import Definition, FileEntry
 from .naming import name_parts
 from .naming import stem as _stem
 from .query import Query

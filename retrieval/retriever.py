@@ -8,12 +8,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .cache import ParseCache, default_cache_dir, digest
 from .discovery import discover, may_read, read_text
 from .exclusion import MAX_FILE_BYTES, holds_secret, is_excluded
 from .index import RepoIndex
+from .index_entries import FileEntry, Parsed
 from .languages import language_for_path
-from .model import FileEntry, Parsed
+from .parse_cache import ParseCache, default_cache_dir, digest
 from .proposals import Params, propose
 from .query import build_query
 from .select import TokenCache, pack

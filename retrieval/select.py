@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import priors as priors_mod
 from .proposals import Proposal, Unit
@@ -56,6 +56,46 @@ class _Packed:
     tokens: int
 
 
+Spans = dict[str, list[tuple[int, int]]]
+"""Lines already packed, per file: (first, last) line pairs, 0-based and inclusive."""
+
+
+@dataclass
+class _Packing:
+    """What one `pack` call has packed so far, and the budget left."""
+
+    count: Callable[[str], int]
+    remaining: int
+    packed: list[_Packed] = field(default_factory=list)
+    # Structural units skip only structural duplicates; a window skips both (windows are the
+    # cheapest to lose, and the structure keeps its provenance).
+    structure_spans: Spans = field(default_factory=dict)
+    all_spans: Spans = field(default_factory=dict)
+
+    def mark(self, path: str, units: list[Unit], *, structure: bool) -> None:
+        """Record the lines of `units` (of file `path`) as packed."""
+        lines = [(u.line, u.end) for u in units]
+        if structure:
+            self.structure_spans.setdefault(path, []).extend(lines)
+        self.all_spans.setdefault(path, []).extend(lines)
+
+
+def score_of(proposal: Proposal, table: dict[tuple[str, str], float] | None = None) -> float:
+    """prior(source, context type) × (FLOOR + (1 − FLOOR) × relevance)."""
+    prior = priors_mod.prior(proposal.source, proposal.context_type, table)
+    return prior * (priors_mod.FLOOR + (1 - priors_mod.FLOOR) * proposal.relevance)
+
+
+def _ranked(
+    proposals: list[Proposal], table: dict[tuple[str, str], float] | None
+) -> list[tuple[float, Proposal]]:
+    """(score, proposal), best score first; equal scores keep the proposals' order."""
+    scored = sorted(
+        ((score_of(p, table), i, p) for i, p in enumerate(proposals)), key=lambda t: (-t[0], t[1])
+    )
+    return [(s, p) for s, _, p in scored]
+
+
 def _render(units: list[Unit]) -> str:
     return "\n".join(u.text for u in sorted(units, key=lambda u: u.line))
 
@@ -72,105 +112,116 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> float:
     return covered / max(1, end - start + 1)
 
 
+def _fit_units(
+    units: list[Unit], limit: int, taken_lines: list[tuple[int, int]], count: Callable[[str], int]
+) -> tuple[list[Unit], str, int]:
+    """The most relevant `units` whose rendered text fits `limit` tokens, skipping units mostly
+    over `taken_lines`: (units, their text, its tokens), or nothing."""
+    taken: list[Unit] = []
+    est = 0
+    for u in sorted(units, key=lambda u: (-u.weight, u.line)):
+        if _overlaps(taken_lines, u.line, u.end) > 0.5:
+            continue
+        n = count(u.text) + 1
+        if est + n > limit:
+            continue
+        taken.append(u)
+        est += n
+    while taken:
+        text = _render(taken)
+        n = count(text)
+        if n <= limit:
+            return taken, text, n
+        taken.pop()
+    return [], "", 0
+
+
+def _take_whole(state: _Packing, p: Proposal, score: float) -> None:
+    """An atomic proposal (a window, post lines): all of it, or nothing when it does not fit or
+    mostly repeats lines already packed."""
+    u = p.units[0]
+    if _overlaps(state.all_spans.get(p.path, []), u.line, u.end) > 0.5:
+        return
+    n = state.count(u.text)
+    if n > state.remaining:
+        return
+    state.packed.append(_Packed(p, score, [u], u.text, n))
+    state.remaining -= n
+    state.mark(p.path, [u], structure=False)
+
+
+def _take_units(state: _Packing, p: Proposal, score: float, cap: int) -> None:
+    """The proposal's most relevant units that fit in what is left, at most `cap` tokens."""
+    taken_lines = state.structure_spans.get(p.path, [])
+    units, text, n = _fit_units(p.units, min(state.remaining, cap), taken_lines, state.count)
+    if not units:
+        return
+    state.packed.append(_Packed(p, score, units, text, n))
+    state.remaining -= n
+    state.mark(p.path, units, structure=True)
+
+
+def _first_pass(state: _Packing, ranked: list[tuple[float, Proposal]], cap: int) -> None:
+    """Best score first, until less than MIN_TOKENS are left."""
+    for score, p in ranked:
+        if state.remaining < MIN_TOKENS:
+            break
+        if p.atomic:
+            _take_whole(state, p, score)
+        else:
+            _take_units(state, p, score, cap)
+
+
+def _grow(state: _Packing, item: _Packed) -> None:
+    """Add to a trimmed proposal the units it left out that fit in what is left."""
+    have = {id(u) for u in item.units}
+    rest = [u for u in item.proposal.units if id(u) not in have]
+    taken_lines = state.structure_spans.get(item.proposal.path, [])
+    extra, _, _ = _fit_units(rest, state.remaining, taken_lines, state.count)
+    if not extra:
+        return
+    units = item.units + extra
+    text = _render(units)
+    n = state.count(text)
+    if n - item.tokens <= state.remaining:
+        state.remaining -= n - item.tokens
+        item.units, item.text, item.tokens = units, text, n
+        state.mark(item.proposal.path, extra, structure=True)
+
+
+def _second_pass(state: _Packing) -> None:
+    """Trimmed proposals grow into the rest of the budget, in the order they were packed."""
+    for item in state.packed:
+        if state.remaining < MIN_TOKENS:
+            break
+        if item.proposal.atomic or len(item.units) == len(item.proposal.units):
+            continue
+        _grow(state, item)
+
+
+def _snippet(item: _Packed) -> Snippet:
+    return Snippet(
+        text=item.text,
+        path=item.proposal.path,
+        source=item.proposal.source,
+        context_type=item.proposal.context_type,
+        score=round(item.score, 4),
+        tokens=item.tokens,
+    )
+
+
 def pack(
     proposals: list[Proposal],
     count: Callable[[str], int],
     budget: int,
     table: dict[tuple[str, str], float] | None = None,
 ) -> list[Snippet]:
-    scored = sorted(
-        (
-            (
-                priors_mod.prior(p.source, p.context_type, table)
-                * (priors_mod.FLOOR + (1 - priors_mod.FLOOR) * p.relevance),
-                i,
-                p,
-            )
-            for i, p in enumerate(proposals)
-        ),
-        key=lambda t: (-t[0], t[1]),
-    )
-    remaining = budget
-    # Lines already packed, per file. Structural units skip only structural duplicates; a window
-    # skips both (windows are the cheapest to lose, and the structure keeps its provenance).
-    spans: dict[str, list[tuple[int, int]]] = {}
-    all_spans: dict[str, list[tuple[int, int]]] = {}
-    packed: list[_Packed] = []
-    cap_first = max(96, int(budget * CAP_SHARE))
-
-    def fits(units: list[Unit], limit: int, path: str) -> tuple[list[Unit], str, int]:
-        taken: list[Unit] = []
-        est = 0
-        for u in sorted(units, key=lambda u: (-u.weight, u.line)):
-            if _overlaps(spans.get(path, []), u.line, u.end) > 0.5:
-                continue
-            n = count(u.text) + 1
-            if est + n > limit:
-                continue
-            taken.append(u)
-            est += n
-        while taken:
-            text = _render(taken)
-            n = count(text)
-            if n <= limit:
-                return taken, text, n
-            taken.pop()
-        return [], "", 0
-
-    for score, _, p in scored:
-        if remaining < MIN_TOKENS:
-            break
-        if p.atomic:
-            u = p.units[0]
-            if _overlaps(all_spans.get(p.path, []), u.line, u.end) > 0.5:
-                continue
-            n = count(u.text)
-            if n > remaining:
-                continue
-            packed.append(_Packed(p, score, [u], u.text, n))
-            remaining -= n
-            all_spans.setdefault(p.path, []).append((u.line, u.end))
-            continue
-        units, text, n = fits(p.units, min(remaining, cap_first), p.path)
-        if not units:
-            continue
-        packed.append(_Packed(p, score, units, text, n))
-        remaining -= n
-        spans.setdefault(p.path, []).extend((u.line, u.end) for u in units)
-        all_spans.setdefault(p.path, []).extend((u.line, u.end) for u in units)
-    # second pass: trimmed proposals grow into the rest of the budget
-    for item in packed:
-        if remaining < MIN_TOKENS:
-            break
-        if item.proposal.atomic or len(item.units) == len(item.proposal.units):
-            continue
-        have = {id(u) for u in item.units}
-        rest = [u for u in item.proposal.units if id(u) not in have]
-        extra, _, _ = fits(rest, remaining, item.proposal.path)
-        if not extra:
-            continue
-        units = item.units + extra
-        text = _render(units)
-        n = count(text)
-        if n - item.tokens <= remaining:
-            remaining -= n - item.tokens
-            item.units, item.text, item.tokens = units, text, n
-            spans.setdefault(item.proposal.path, []).extend((u.line, u.end) for u in extra)
-            all_spans.setdefault(item.proposal.path, []).extend((u.line, u.end) for u in extra)
-    return order(
-        [
-            Snippet(
-                text=item.text,
-                path=item.proposal.path,
-                source=item.proposal.source,
-                context_type=item.proposal.context_type,
-                score=round(item.score, 4),
-                tokens=item.tokens,
-            )
-            for item in packed
-        ],
-        table,
-    )
+    """The proposals that fit `budget` tokens (`count` gives a text's tokens), as snippets in
+    prompt order (`order`). `table` overrides the priors (retrieval/priors.py)."""
+    state = _Packing(count, budget)
+    _first_pass(state, _ranked(proposals, table), cap=max(96, int(budget * CAP_SHARE)))
+    _second_pass(state)
+    return order([_snippet(item) for item in state.packed], table)
 
 
 def order(

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .model import ImportRef
+from .index_entries import ImportRef
 
 if TYPE_CHECKING:
-    from .model import FileEntry
+    from .index_entries import FileEntry
     from .project import Project
 
 ParseImport = Callable[[str, int], list[ImportRef]]
@@ -35,3 +35,6 @@ class LanguageSpec:
     keywords: frozenset[str] = field(default_factory=frozenset)
     # Same-package files see each other's names without an import (Go, Java).
     package_scoped: bool = False
+    # The language's project tables read package declarations (Java's classes by package): a
+    # file whose package changes drops them (`Project.invalidate(family)`).
+    package_tables: bool = False

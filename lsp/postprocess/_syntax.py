@@ -1,8 +1,8 @@
-"""Tree-sitter helpers: a bounded window around the cursor, error counts, comment/string tests.
+"""Tree-sitter helpers: the region around the cursor, error counts, comment/string tests.
 
-Parsing the whole file for every candidate would cost milliseconds on large files, so the window is
-the top-level region that encloses the cursor (found by indentation), at most WINDOW_LINES lines
-either side.
+Parsing the whole file for every candidate would cost milliseconds on large files, so what is
+parsed is the top-level region that encloses the cursor (found by indentation), at most
+WINDOW_LINES lines either side.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ _CONTINUATIONS = (
 
 
 @dataclass(frozen=True)
-class Window:
-    """The text of the window: `before` the cursor and `after` it."""
+class Region:
+    """The text of the enclosing region: `before` the cursor and `after` it."""
 
     before: str
     after: str
@@ -60,7 +60,7 @@ def _starts_region(line: str) -> bool:
     )
 
 
-def window(prefix: str, suffix: str, max_lines: int = WINDOW_LINES) -> Window:
+def enclosing_region(prefix: str, suffix: str, max_lines: int = WINDOW_LINES) -> Region:
     """The enclosing top-level region around the cursor, bounded to `max_lines` each side."""
     before = tail_lines(prefix, max_lines)
     start = None
@@ -78,7 +78,7 @@ def window(prefix: str, suffix: str, max_lines: int = WINDOW_LINES) -> Window:
         if _starts_region(after[i]):
             end = i
             break
-    return Window("\n".join(before[start:]), "\n".join(after[:end]))
+    return Region("\n".join(before[start:]), "\n".join(after[:end]))
 
 
 def _point_after(text: bytes, start: Point) -> Point:
@@ -114,13 +114,13 @@ class ErrorCounts:
     had one (`name = |` is an error of its own)."""
 
 
-def count_errors(language: str, win: Window, insert: str) -> ErrorCounts | None:
+def count_errors(language: str, region: Region, insert: str) -> ErrorCounts | None:
     """Errors of the window without and with `insert` at the cursor; None without a grammar."""
     ts: Parser | None = parser(language)
     if ts is None:
         return None
-    before = win.before.encode()
-    after = win.after.encode()
+    before = region.before.encode()
+    after = region.after.encode()
     ins = insert.encode()
     old = ts.parse(before + after)
     old_nodes = error_nodes(old)
@@ -161,14 +161,14 @@ _LITERAL_TYPES = (
 )
 
 
-def in_comment_or_string(language: str, win: Window) -> bool | None:
+def in_comment_or_string(language: str, region: Region) -> bool | None:
     """Whether the cursor sits inside a comment or a string; None without a grammar."""
     ts = parser(language)
     if ts is None:
         return None
-    before = win.before.encode()
+    before = region.before.encode()
     at = len(before)
-    tree = ts.parse(before + win.after.encode())
+    tree = ts.parse(before + region.after.encode())
     node: Node | None = tree.root_node.descendant_for_byte_range(max(0, at - 1), at)
     while node is not None:
         kind = node.type
@@ -207,7 +207,7 @@ def _python_error(source: str) -> _PyError | None:
     return None
 
 
-def python_adds_error(win: Window, insert: str) -> bool:
+def python_adds_error(region: Region, insert: str) -> bool:
     """Whether `insert` at the cursor makes Python's parser fail where it did not before.
 
     Tree-sitter recovers from an unexpected indent without an ERROR node; Python's parser
@@ -216,13 +216,13 @@ def python_adds_error(win: Window, insert: str) -> bool:
     same one when the new first error lies at its place (shifted past the insertion) with the
     same message; an error inside the inserted text, or before the old one, is the candidate's.
     """
-    new = _python_error(win.before + insert + win.after)
+    new = _python_error(region.before + insert + region.after)
     if new is None:
         return False
-    old = _python_error(win.before + win.after)
+    old = _python_error(region.before + region.after)
     if old is None:
         return True
-    start, end = len(win.before), len(win.before) + len(insert)
+    start, end = len(region.before), len(region.before) + len(insert)
     if start <= new.offset < end:
         return True
     mapped = new.offset if new.offset < start else new.offset - len(insert)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ._lexer import brackets, ends_inside_literal, open_stack
-from ._syntax import in_comment_or_string, window
+from ._syntax import enclosing_region, in_comment_or_string
 from ._text import CLOSERS, cursor_line_after, cursor_line_before, is_blank, tail_lines, width
 from .limit_scope import opens_block
 
@@ -44,7 +44,7 @@ def decide_multiline(prefix: str, suffix: str, language: str, setting: Setting) 
 
 
 def _in_literal(prefix: str, suffix: str, language: str, before: str) -> bool:
-    found = in_comment_or_string(language, window(prefix, suffix))
+    found = in_comment_or_string(language, enclosing_region(prefix, suffix))
     if found:
         return True
     if found is None:

@@ -19,17 +19,17 @@ Languages without a grammar pass.
 from __future__ import annotations
 
 from ._lexer import leaves_literal_open
-from ._syntax import count_errors, python_adds_error, window
+from ._syntax import count_errors, enclosing_region, python_adds_error
 from .context import PostContext
 
 
 def reject_syntax_errors(candidate: str, ctx: PostContext) -> str | None:
-    win = window(ctx.prefix, ctx.suffix)
-    if leaves_literal_open(win.before, candidate, win.after, ctx.language):
+    region = enclosing_region(ctx.prefix, ctx.suffix)
+    if leaves_literal_open(region.before, candidate, region.after, ctx.language):
         return None
-    if ctx.language == "python" and python_adds_error(win, candidate):
+    if ctx.language == "python" and python_adds_error(region, candidate):
         return None
-    counts = count_errors(ctx.language, win, candidate)
+    counts = count_errors(ctx.language, region, candidate)
     if counts is None:
         return candidate
     return None if counts.after > counts.before or counts.inside or counts.near else candidate

@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from lsprotocol import types
-from repofill.lsp.commands import claim_stdout
+from repofill.lsp.cli_commands import claim_stdout
 from repofill.lsp.runtime import Runtime
 from repofill.lsp.server import RepoFillServer, create_server
 from repofill.lsp.settings import Settings

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from repofill.lsp.commands import claim_stdout
+from repofill.lsp.cli_commands import claim_stdout
 from repofill.lsp.runtime import Runtime
 from repofill.lsp.server import create_server
 from repofill.lsp.settings import Settings

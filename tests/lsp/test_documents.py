@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from lsprotocol import types
-from repofill.lsp.cursor import line_col_to_offset
-from repofill.lsp.documents import LspTextDocument, split_lines
+from repofill.lsp.documents import LspTextDocument, line_col_to_offset, split_lines
 
 # Python's str.splitlines breaks at these; LSP does not.
 NOT_LSP_LINE_ENDS = ["\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
@@ -57,3 +56,14 @@ def test_incremental_edit_below_a_page_break(other: str) -> None:
     _edit(doc, (3, 11), (3, 12), "2")
     assert doc.source == f"import os\n{other}\ndef f():\n    return 2\n"
     assert doc.offset_at_position(types.Position(line=3, character=4)) == doc.source.index("ret")
+
+
+def test_line_col_to_offset_and_errors() -> None:
+    text = "ab\ncd\r\nef"
+    assert line_col_to_offset(text, 0, 0) == 0
+    assert line_col_to_offset(text, 1, 2) == 5
+    assert line_col_to_offset(text, 2, 2) == len(text)
+    with pytest.raises(ValueError, match="outside"):
+        line_col_to_offset(text, 3, 0)
+    with pytest.raises(ValueError, match="past the end"):
+        line_col_to_offset(text, 0, 3)

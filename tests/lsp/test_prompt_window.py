@@ -1,8 +1,9 @@
-"""The prompt window is bounded in tokens (issue 16 kind 5): a long or token-dense file is trimmed
-from its far ends, never turned into an error.
+"""The prompt window: bounded in lines and characters, its start anchored while the user types,
+and bounded in tokens (issue 16 kind 5): a long or token-dense file is trimmed from its far ends,
+never turned into an error.
 
 `StrictBackend` refuses a prompt that does not fit its context window exactly as the llama.cpp
-backend does; the last test runs the llama.cpp backend itself with a small context window.
+backend does; one test runs the llama.cpp backend itself with a small context window.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from repofill.lsp.cursor import fit_tokens
 from repofill.lsp.engine import Engine
+from repofill.lsp.prompt_window import ANCHOR_LINES, fit_tokens, prompt_window
 from repofill.lsp.settings import Settings
 from repofill.models.types import CancelToken, Candidate, InfillRequest, ModelError, ModelInfo
 from repofill.models.worker import ModelWorker
@@ -112,3 +113,26 @@ def test_the_llama_backend_answers_for_a_dense_file(embedded_model: Path) -> Non
         assert result.status in ("ok", "empty"), result
     finally:
         engine.worker.close()
+
+
+def test_prefix_window_start_is_anchored_while_typing() -> None:
+    text = "".join(f"line {i}\n" for i in range(300))
+    offset = text.index("line 200")
+    starts = set()
+    for typed in range(8):
+        cur = text[:offset] + "x" * typed + text[offset:]
+        w = prompt_window(cur, offset + typed, prefix_lines=64, suffix_lines=10, max_chars=100_000)
+        starts.add(w.prefix_start_line)
+        assert w.prefix.endswith("x" * typed)
+    assert len(starts) == 1
+    (start,) = starts
+    assert start % ANCHOR_LINES == 0 and 200 - 64 - ANCHOR_LINES < start <= 200 - 64
+
+
+def test_suffix_is_bounded_in_lines_and_chars() -> None:
+    text = "a\n" * 100
+    w = prompt_window(text, 10, prefix_lines=8, suffix_lines=5, max_chars=1000)
+    assert w.suffix.count("\n") == 5
+    long_line = "x" * 10_000
+    w = prompt_window(long_line, 5000, prefix_lines=8, suffix_lines=5, max_chars=1000)
+    assert len(w.prefix) <= 1000 and len(w.suffix) <= 500

@@ -4,9 +4,11 @@ relations on small fixture projects."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from repofill.retrieval import Retriever
 from repofill.retrieval.extract import extract
+from repofill.retrieval.index import RepoIndex
 
 from .conftest import approx_tokens, cursor_at
 
@@ -148,3 +150,13 @@ def test_c_includes_resolve_and_bring_used_prototypes(indexed: Build) -> None:
     ctx = r.select(cursor, approx_tokens, 512)
     text = "\n".join(s.text for s in ctx.snippets if s.path == "include/buffer.h")
     assert "int buffer_append(struct buffer *b, const char *text);" in text
+
+
+def test_java_import_follows_a_file_whose_package_changed(tmp_path: Path) -> None:
+    index = RepoIndex(tmp_path)
+    index.put("src/a/Foo.java", "package a;\npublic class Foo {}\n")
+    index.put("src/b/Bar.java", "package b;\nimport c.Foo;\npublic class Bar {}\n")
+    assert index.import_targets(index.entries["src/b/Bar.java"]) == []
+    # same file set, new package: Java's class table (by package) is rebuilt
+    index.put("src/a/Foo.java", "package c;\npublic class Foo {}\n")
+    assert index.import_targets(index.entries["src/b/Bar.java"]) == ["src/a/Foo.java"]

@@ -13,7 +13,7 @@ import pickle
 import tempfile
 from pathlib import Path
 
-from .model import Parsed
+from .index_entries import Parsed
 
 log = logging.getLogger(__name__)
 

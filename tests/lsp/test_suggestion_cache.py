@@ -1,4 +1,4 @@
-from repofill.lsp.cache import SuggestionCache
+from repofill.lsp.suggestion_cache import SuggestionCache
 
 
 def test_typing_through_a_suggestion_serves_the_rest() -> None:

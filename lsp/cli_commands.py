@@ -17,7 +17,7 @@ from repofill.retrieval import Retriever, format_context
 from repofill.retrieval.languages import language_for
 from repofill.retrieval.types import Cursor
 
-from .cursor import line_col_to_offset
+from .documents import line_col_to_offset
 from .engine import Engine
 from .runtime import Runtime, backend_factory
 from .settings import Settings

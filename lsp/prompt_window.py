@@ -1,4 +1,6 @@
-"""The text around the cursor that goes into the prompt.
+"""The prompt window: the text around the cursor that goes into the prompt, bounded in lines and
+characters (`prompt_window`) and then in tokens (`fit_tokens`), and the word a suggestion
+replaces (`word_end`).
 
 The prefix window starts on an anchored line boundary (a multiple of ANCHOR_LINES) so that while
 the user types on one line the prompt's start does not move and llama.cpp can reuse its KV cache.
@@ -9,38 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .documents import LINE_END, split_lines
-
 ANCHOR_LINES = 32
 
 
 @dataclass(frozen=True)
-class Windows:
+class PromptWindow:
     prefix: str
     suffix: str
     prefix_start_line: int
 
 
-def line_col_to_offset(text: str, line: int, column: int) -> int:
-    """0-based line and column (code points) to an offset, lines ended by LSP's terminators
-    (`\\n`, `\\r\\n`, `\\r`; documents.py); ValueError when outside the text. The column may be
-    the line's length: the end of the line, before its terminator."""
-    if line < 0 or column < 0:
-        raise ValueError(f"position {line}:{column} is negative")
-    lines = split_lines(text)
-    if not lines or LINE_END.search(lines[-1]):
-        lines.append("")  # after a final line end (or in an empty text) there is one more line
-    if line >= len(lines):
-        raise ValueError(f"line {line} is outside the document ({len(lines)} lines)")
-    width = len(lines[line].rstrip("\r\n"))
-    if column > width:
-        raise ValueError(f"column {column} is past the end of line {line} ({width} characters)")
-    return sum(len(x) for x in lines[:line]) + column
-
-
-def windows(
+def prompt_window(
     text: str, offset: int, *, prefix_lines: int, suffix_lines: int, max_chars: int
-) -> Windows:
+) -> PromptWindow:
     """Bounded prefix and suffix around `offset`, the prefix anchored to a stable line."""
     before = text[:offset]
     cursor_line = before.count("\n")
@@ -64,7 +47,7 @@ def windows(
     suffix = after if end < 0 else after[: end + 1]
     if len(suffix) > max_chars // 2:
         suffix = suffix[: max_chars // 2]
-    return Windows(prefix=prefix, suffix=suffix, prefix_start_line=start_line)
+    return PromptWindow(prefix=prefix, suffix=suffix, prefix_start_line=start_line)
 
 
 def _nth_line_start(text: str, n: int) -> int:

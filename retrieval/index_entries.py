@@ -26,7 +26,7 @@ class Definition:
 
 @dataclass(slots=True)
 class ImportRef:
-    """One import as written; `resolve.py` turns it into repository files.
+    """One import as written; its language's `LanguageSpec.resolve` turns it into repository files.
 
     `names` are (local, remote) pairs of imported names ("*" for a wildcard); `local` is the
     name the module itself is bound to (`import a.b as c` → "c"; Go's package name).
