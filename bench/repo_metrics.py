@@ -1,4 +1,4 @@
-"""CrossCodeEval line-completion metrics (REFERENCE.md §4).
+"""CrossCodeEval line-completion metrics (Ding et al., NeurIPS 2023).
 
 - code exact match: the stripped prediction equals the stripped target;
 - edit similarity: `fuzz.ratio` (rapidfuzz/thefuzz), i.e. the normalised Indel similarity

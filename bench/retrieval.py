@@ -7,8 +7,8 @@ once, at top level, elsewhere in the project), puts the cursor before that name,
 of the line, and checks whether the packed context at each budget contains a snippet from the
 defining file holding the definition's first line. The same holes go to the baselines in
 `retrieval_baselines.py`. Tokens are counted with a deterministic approximation (identifiers,
-numbers and single punctuation characters each count one), documented in the README
-("Repository context").
+numbers and single punctuation characters each count one), documented in docs/benchmarks.md
+("Retrieval").
 
 Speed and memory are measured in a separate process on the largest project: cold index,
 restart from the disk cache, one-file update, selection latency, peak RSS.

@@ -5,7 +5,7 @@ completion requests after each, as editors send them), deletions, cursor moves, 
 saves, files created and deleted on disk (`didChangeWatchedFiles`), switching and re-opening
 files, and pauses where the "user" waits for the suggestion. The server runs the real model.
 
-What it reports (README, "Reliability"):
+What it reports (docs/reliability.md, "Checks"):
 - crashes: the server process ended before `exit` (must be 0);
 - log errors: ERROR lines and tracebacks in the server's log and stderr, plus error
   messages shown to the client (must be 0);

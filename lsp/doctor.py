@@ -57,7 +57,8 @@ def evaluation_check(model: str) -> Check:
     """Evaluate a few tokens in a child process: a broken build crashes there, not here.
 
     A llama.cpp compiled with `-march=native` on a CPU that advertises AMX inside a VM that
-    does not grant it dies with SIGSEGV on the first matrix multiply (README).
+    does not grant it dies with SIGSEGV on the first matrix multiply (docs/models.md, "GPU
+    offload").
     """
     try:
         done = subprocess.run(
@@ -73,7 +74,7 @@ def evaluation_check(model: str) -> Check:
     if done.returncode < 0:
         detail = (
             f"llama.cpp crashed with signal {-done.returncode}; rebuild it with the portable "
-            'CMAKE_ARGS from the README ("Building llama.cpp")'
+            'CMAKE_ARGS of docs/models.md ("GPU offload")'
         )
     else:
         detail = (done.stderr.strip().splitlines() or ["failed"])[-1]
@@ -126,7 +127,7 @@ def checks(model_path: str | None = None, model_name: str | None = None) -> list
         backends = ", ".join(gpu_backends()) or "none found"
         detail = f"GPU offload {'yes' if offload else 'no'} (backends: {backends})"
         if not offload:
-            detail += "; CPU only — see the README to build llama.cpp for CUDA/Metal"
+            detail += "; CPU only — see docs/models.md to build llama.cpp for CUDA/Metal"
         result.append(Check("llama.cpp", True, detail))
     except ImportError as exc:
         result.append(Check("llama.cpp", False, f"cannot import llama_cpp: {exc}"))

@@ -1,8 +1,9 @@
 """The completion engine: cursor → repository context → model → post-processing.
 
-It is where `retrieval` and `models` meet (DESIGN.md). The LSP handlers and the CLI call it; it
-knows nothing about the protocol. All model work, retrieval included, runs as one job on the
-model worker's thread, so a request's stages never interleave with another request's.
+It is where `retrieval` and `models` meet (docs/architecture.md). The LSP handlers and the CLI
+call it; it knows nothing about the protocol. All model work, retrieval included, runs as one
+job on the model worker's thread, so a request's stages never interleave with another
+request's.
 """
 
 from __future__ import annotations

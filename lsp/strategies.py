@@ -4,7 +4,7 @@
   samples when the client asks for several items, ranked as in the FIM paper: candidates that
   finished on their own — end-of-text, or the end of the hole's lines — first, then likelihood).
 - `greedy`: left-to-right from the prefix, one greedy candidate. Cheap: every keystroke.
-- `rerank`: InCoder-style left-to-right reranking (REFERENCE.md §5, §7): the greedy candidate
+- `rerank`: InCoder-style left-to-right reranking (Fried et al. 2022): the greedy candidate
   plus `RERANK_SAMPLES` samples (T=0.8, top-p 0.95), each cut to the hole's line count, ranked
   by log P(left + candidate + right) = log P(candidate | left) + log P(right | left + candidate),
   the right side being the next few suffix lines. About 5-10x the model work of greedy, so
@@ -27,11 +27,13 @@ StrategySetting = Literal["auto", "greedy", "rerank", "fim"]
 SETTINGS: tuple[str, ...] = ("auto", "greedy", "rerank", "fim")
 
 RERANK_SAMPLES = 4
-"""Sampled candidates besides the greedy one (REFERENCE.md §7: greedy + 4 samples)."""
+"""Sampled candidates besides the greedy one (`bench infill` measures greedy + 4 samples against
+greedy alone: bench/results/infill-single.md)."""
 SAMPLE_TEMPERATURE = 0.8
 SAMPLE_TOP_P = 0.95
 SCORE_LINES = 3
-"""Suffix lines after the cursor's line that the rerank scores (REFERENCE.md §7)."""
+"""Suffix lines after the cursor's line that the rerank scores (InCoder scores the whole right
+side; `bench infill` measures the rerank with these 3: bench/results/infill-single.md)."""
 
 
 @dataclass(frozen=True)

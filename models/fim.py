@@ -1,11 +1,13 @@
-"""Fill-in-the-middle prompt formats, detected from a model's special tokens (REFERENCE.md §2).
+"""Fill-in-the-middle prompt formats, detected from a model's special tokens (each family's
+documented format: model cards and tokenizer configs).
 
 Pure Python: the vocabulary is reached only through a `has_special` callable, so this module
 can be tested without llama.cpp. A rendered prompt is a list of pieces: plain text (tokenized as
 text, never parsed for special tokens) and `Special` markers (inserted by token id). That keeps
 user code that happens to contain "<|fim_prefix|>" from becoming a control token.
 
-Layout rule (KV-cache reuse, REFERENCE.md §7): the stable part (repository files, then the
+Layout rule (KV-cache reuse: llama.cpp keeps the longest common token prefix of consecutive
+prompts, docs/architecture.md): the stable part (repository files, then the
 prefix) comes first and the volatile tail (suffix, middle marker) last. SPM and suffix-first
 formats (Codestral) put the suffix first by definition.
 """
@@ -37,7 +39,7 @@ class FimFormat:
     middle: str | None
     """Token after which the model writes the middle; None when the format has none (Codestral)."""
     stop_tokens: tuple[str, ...]
-    """Tokens that end the middle, besides the model's eos/eot (REFERENCE.md §2)."""
+    """Tokens that end the middle, besides the model's eos/eot (each family's documented stops)."""
     supports_spm: bool
     """The model was trained on suffix-prefix-middle order too (CodeLlama, StarCoder)."""
     suffix_first: bool = False

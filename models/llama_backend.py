@@ -73,8 +73,9 @@ class LlamaOptions:
     """False evaluates every prompt from scratch (the naive baseline of `bench latency`)."""
     spm: bool = True
     """Suffix-prefix-middle order for families trained on it (StarCoder, CodeLlama): the prefix,
-    which changes on every keystroke, comes last, so the KV cache keeps the suffix (README,
-    "Ghost text at typing speed": about 50x fewer tokens to evaluate per keystroke than PSM)."""
+    which changes on every keystroke, comes last, so the KV cache keeps the suffix
+    (docs/architecture.md, "Ghost text at typing speed": about 50x fewer tokens to evaluate per
+    keystroke than PSM)."""
 
 
 def physical_cores() -> int:
@@ -95,7 +96,7 @@ _FRAGMENT = re.compile(r"[ \t]*[A-Za-z0-9_]{0,48}\Z")
 
 
 def heal_prefix(prefix: str) -> tuple[str, str]:
-    """Split off the partial word (and blanks) at the cursor: token healing (REFERENCE.md §7).
+    """Split off the partial word (and blanks) at the cursor: token healing (docs/architecture.md).
 
     Tokenizers attach a space to the word after it and keep whole words as one token, so a
     prompt that ends in `x = ` or `return fi` makes the model start its next token in an

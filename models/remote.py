@@ -317,7 +317,7 @@ class RemoteBackend:
         if isinstance(exc, ConnectionRefusedError) or (connecting and isinstance(exc, OSError)):
             return ModelError(
                 f"cannot connect to {where} ({exc}); is the server running? "
-                "Start it (README: Remote backend) or set backend to local"
+                "Start it (docs/models.md, Remote backend) or set backend to local"
             )
         return ModelError(f"the connection to {where} failed: {type(exc).__name__}: {exc}")
 

@@ -1,4 +1,7 @@
-"""Which model to load, and why (DESIGN.md: explicit path → registry name → embedded → error)."""
+"""Which model to load, and why.
+
+The order: explicit path → registry name → embedded default → a clear error (docs/models.md).
+"""
 
 from __future__ import annotations
 

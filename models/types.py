@@ -46,7 +46,7 @@ class InfillRequest:
     """Also score log P(suffix | prefix + candidate) (InCoder-style reranking)."""
     score_lines: int | None = 3
     """How much of the suffix is scored: the rest of the cursor's line plus this many lines
-    (None: the whole suffix). REFERENCE.md §7 measured the rerank with the next 3 lines."""
+    (None: the whole suffix). `bench infill` measures the rerank with the next 3 lines."""
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """How much each (source, context type) proposal is worth before looking at the cursor.
 
-Tuned by hand against `repofill bench retrieval` (README: Repository context): the metric
-rewards the definition of the name at the cursor, and measurements with a small model
-(REFERENCE.md §7) reward code similar to the cursor's; both are kept strong here (see also
-`Params.window_decay`).
+Tuned by hand against `repofill bench retrieval` (docs/context.md, docs/benchmarks.md): the
+metric rewards the definition of the name at the cursor, while `repofill bench repo` shows a
+small model gaining most from code similar to the cursor's (bench/results/repo.md: Jaccard
+windows lead on edit similarity); both are kept strong here (see also `Params.window_decay`).
 """
 
 from __future__ import annotations

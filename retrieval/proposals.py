@@ -1,4 +1,4 @@
-"""RLPG prompt proposals (REFERENCE.md §3), adapted to several languages.
+"""RLPG prompt proposals (Shrivastava et al., ICML 2023), adapted to several languages.
 
 A proposal is (source, context type, file) with text units that each carry a relevance weight, so
 the packer can keep the units that matter for this cursor when a proposal does not fit whole.

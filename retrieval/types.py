@@ -1,4 +1,5 @@
-"""Plain data exchanged between retrieval and the engine (DESIGN.md: they meet through data)."""
+"""Plain data exchanged between retrieval and the engine (they meet only through data:
+docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 CountTokens = Callable[[str], int]
 """Counts tokens with the model's own tokenizer; retrieval never imports a model."""
 
-# Prompt sources (RLPG, REFERENCE.md §3) plus the lexical-similarity windows.
+# Prompt sources (RLPG, Shrivastava et al. 2023) plus the lexical-similarity windows.
 SOURCES = (
     "current",
     "import",

@@ -2,7 +2,7 @@
 # Install RepoFill with the embedded model into .venv and complete a line of the demo project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Portable llama.cpp build (README: "Building llama.cpp"); override CMAKE_ARGS for CUDA/Metal.
+# Portable llama.cpp build (docs/models.md, "GPU offload"); override CMAKE_ARGS for CUDA/Metal.
 export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON}"
 python3 -m venv .venv
 # shellcheck disable=SC1091

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command (README: Testing). Run inside the environment `.ci/run` sets up.
+# The test command (docs/development.md). Run inside the environment `.ci/run` sets up.
 #
 # It includes the real-VS-Code test (tests/e2e/test_vscode_real.py, code-server + Chromium), which
 # needs `bash scripts/setup_vscode_e2e.sh` first, and the Neovim terminal test

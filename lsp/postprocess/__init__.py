@@ -1,6 +1,7 @@
 """Post-processing of model suggestions: an ordered list of small, pure filters (pipeline.py).
 
-See the README, "Post-processing", for the list. `decide_multiline` chooses single- or multi-line.
+See docs/reliability.md, "Post-processing", for the list. `decide_multiline` chooses single- or
+multi-line.
 """
 
 from .context import PostContext

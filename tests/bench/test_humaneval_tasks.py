@@ -1,4 +1,5 @@
-"""HumanEval infilling tasks: counts (REFERENCE.md §5), holes, and test execution."""
+"""HumanEval infilling tasks: counts (1033 single-line, 5815 multi-line, as in InCoder, Fried et
+al. 2022), holes, and test execution."""
 
 from __future__ import annotations
 

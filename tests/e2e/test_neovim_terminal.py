@@ -1,4 +1,4 @@
-"""Neovim as a person sees it: Neovim 0.12 in tmux (120x40), the plugin installed the README's
+"""Neovim as a person sees it: Neovim 0.12 in tmux (120x40), the plugin installed docs/editors.md's
 packpath way, the real `repofill serve` with the embedded model, keys at typing pace.
 
 The screen is read with `tmux capture-pane -e`; ghost text is what the screen shows on the
@@ -84,7 +84,7 @@ class Ghost:
 
 
 class Editor:
-    """Neovim in tmux with the plugin installed the README's way, in its own HOME."""
+    """Neovim in tmux with the plugin installed docs/editors.md's way, in its own HOME."""
 
     def __init__(self, root: Path, name: str, project: Path, setup: str) -> None:
         nvim = nvim_path()
@@ -92,7 +92,7 @@ class Editor:
         assert nvim is not None and server is not None
         self.nvim = nvim
         home = root / f"home-{name}"
-        # README, "Neovim": plain packpath
+        # docs/editors.md, "Neovim": plain packpath
         start = home / ".local/share/nvim/site/pack/repofill/start"
         start.mkdir(parents=True)
         plugin = Path(os.environ.get("REPOFILL_NVIM_PLUGIN") or NEOVIM_DIR)
@@ -263,7 +263,7 @@ def _setup_lua(
     cmd: list[str] | None = None,
     settings: str = "maxTokens = 24, maxLines = 3, deadlineMs = 30000",
 ) -> str:
-    """init.lua: the README's setup() call with the test's renderer and settings."""
+    """init.lua: docs/editors.md's setup() call with the test's renderer and settings."""
     cmd_lua = "" if cmd is None else "cmd = { " + ", ".join(json.dumps(c) for c in cmd) + " }, "
     options = f'{cmd_lua}ghost = "{ghost}", settings = {{ {settings} }}'
     return f'require("repofill").setup({{ {options} }})\n'
@@ -445,8 +445,8 @@ def test_fill_in_progress_is_visible(
     tmp_path: Path, editor_factory: list[Editor], embedded_model: Path
 ) -> None:
     """:RepoFillHole shows its progress on the command line while it runs, the statusline (set
-    up as the README says) reads "RepoFill: working", and the end is visible: the body replaced,
-    or a message saying why not."""
+    up as docs/editors.md says) reads "RepoFill: working", and the end is visible: the body
+    replaced, or a message saying why not."""
     setup = _setup_lua("auto", settings="maxTokens = 48, holeCandidates = 4, deadlineMs = 60000")
     setup += "vim.o.statusline = \"%f %{v:lua.require'repofill'.statusline()}\"\n"
     ed = _editor(tmp_path, editor_factory, "fill", setup, "shapes.py")
@@ -495,7 +495,7 @@ def test_failing_server_command_gives_one_message(
     assert text.count("exited with code 3") == 1, text
     assert "deprecated" not in text.lower(), text
     assert "quit with exit code" not in text, text
-    # the README's log command works on 0.12 without a warning
+    # docs/editors.md's log command works on 0.12 without a warning
     ed.tmux.keys("Enter")
     ed.tmux.keys("Escape")
     ed.wait_mode("n")

@@ -3,8 +3,8 @@
 `find_tools()` reads what `scripts/setup_vscode_e2e.sh` installed; `package_extension()` builds
 the `.vsix` from editors/vscode; `CodeServer` owns one instance: its own user-data, extensions,
 XDG and temp folders, a workspace copied from a fixture, and the process tree it starts.
-Measured on code-server 4.139.1 (VS Code 1.139.1); the README's "RepoFill in a real VS Code"
-section says how to run it.
+Measured on code-server 4.139.1 (VS Code 1.139.1); docs/development.md's "RepoFill in a real VS
+Code" section says how to run it.
 """
 
 from __future__ import annotations

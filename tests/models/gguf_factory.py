@@ -1,6 +1,6 @@
 """Tiny GGUF models for tests: random weights, a real family's FIM tokens in the vocabulary.
 
-The real FIM-trained models cannot be downloaded here (REFERENCE.md §1), so the tests write
+The real FIM-trained models are not downloaded by the tests (no model hub in CI), so the tests write
 llama-architecture models of a few hundred kilobytes with the `gguf` package. Each family gets
 the tokenizer kind its real models use (byte-level BPE for Qwen, StarCoder, SantaCoder,
 DeepSeek; SentencePiece for CodeLlama, CodeGemma, Codestral), its real special-token strings

@@ -64,7 +64,7 @@ M.defaults = {
     next = '<M-]>',
     prev = '<M-[>',
   },
-  --- Settings sent to the server (see the README).
+  --- Settings sent to the server (docs/editors.md, "Settings").
   settings = vim.deepcopy(M.server_defaults),
 }
 

@@ -1,6 +1,6 @@
 --- RepoFill for Neovim: local, repository-aware ghost-text completion from `repofill serve`.
 ---
---- require("repofill").setup({ ... })   -- see the README, "Editors", for the options
+--- require("repofill").setup({ ... })   -- see docs/editors.md, "Neovim", for the options
 local api = vim.api
 local compat = require('repofill.compat')
 local config = require('repofill.config')
@@ -120,7 +120,7 @@ local function set_highlights()
   end
 end
 
---- @param opts table? see the README, "Editors"
+--- @param opts table? see docs/editors.md, "Neovim"
 function M.setup(opts)
   config.options = config.merge(opts)
   M._configured = true
