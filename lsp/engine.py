@@ -445,9 +445,6 @@ class Engine:
         )
         return future.result()
 
-    def context_blocking(self, cursor: Cursor) -> Context:
-        return self.worker.submit(lambda backend: self.select_context(cursor, backend)).result()
-
     def _hand_over(self, cursor: Cursor) -> None:
         """Tell the running job whether the newest request is on its line (CancelToken)."""
         running = self._running

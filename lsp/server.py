@@ -42,15 +42,6 @@ NAME = "repofill"
 VERSION = "0.1.0"
 DID_MOVE_CURSOR = "repofill/didMoveCursor"
 """Client notification: the cursor rests at a place (docs/protocol.md); the server pre-warms."""
-COMMANDS = [
-    "repofill.fillHole",
-    "repofill.fillHoleCandidates",
-    "repofill.applyFillCandidate",
-    "repofill.revealFill",
-    "repofill.showContext",
-    "repofill.status",
-    "repofill.stats",
-]
 
 
 class RepoFillServer(LanguageServer):

@@ -218,10 +218,6 @@ class LlamaBackend:
     def info(self) -> ModelInfo:
         return self._info
 
-    @property
-    def fim_format(self) -> FimFormat | None:
-        return self._fim
-
     def count_tokens(self, text: str) -> int:
         if not text:
             return 0
