@@ -157,6 +157,16 @@ class Engine:
         """The model job in progress: its file, line and cancel token."""
         self.prewarmer = Prewarmer(self)
 
+    def apply_settings(self, settings: Settings) -> None:
+        """Use `settings` from the next request on (the one way settings change).
+
+        Suggestions cached under other settings (model, max lines, …) are dropped: they must not
+        be served again.
+        """
+        if settings != self.settings:
+            self.cache = SuggestionCache()
+        self.settings = settings
+
     # -- building a request -------------------------------------------------------------------
 
     def stable_context(self, cursor: Cursor, backend: Backend) -> Context:
