@@ -39,9 +39,9 @@ def installed_commands() -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=COMMAND_GROUP) if ep.name not in BUILTIN}
 
 
-def build_parser(describe_installed: bool = False) -> argparse.ArgumentParser:
-    """The argument parser. Installed subcommands are listed by name; their modules are imported
-    for their one-line help only when `describe_installed` (for `repofill --help`)."""
+def build_parser(installed: dict[str, EntryPoint] | None = None) -> argparse.ArgumentParser:
+    """The argument parser for the built-in commands, listing the `installed` ones too (their
+    modules are imported for their one-line help)."""
     parser = argparse.ArgumentParser(
         prog="repofill", description="Local, repository-aware code completion over LSP."
     )
@@ -85,9 +85,8 @@ def build_parser(describe_installed: bool = False) -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check the installation")
     _add_model_arguments(doctor)
 
-    for name, entry in installed_commands().items():
-        text = _summary(entry) if describe_installed else ""
-        sub.add_parser(name, help=text or f"see `repofill {name} --help`", add_help=False)
+    for name, entry in (installed or {}).items():
+        sub.add_parser(name, help=_summary(entry) or f"see `repofill {name} --help`")
     return parser
 
 
@@ -126,12 +125,12 @@ def report_errors(command: Callable[[], int]) -> int:
 def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     command = next((word for word in words if not word.startswith("-")), None)
-    installed = installed_commands()
+    installed = {} if command in BUILTIN else installed_commands()  # metadata read only if needed
     if command in installed:  # its own parser reads everything but the command's name
         at = words.index(command)
         run = installed[command].load()
         return int(run([*words[:at], *words[at + 1 :]], f"repofill {command}"))
-    args = build_parser("-h" in words or "--help" in words).parse_args(words)
+    args = build_parser(installed).parse_args(words)
     setup_logging(args.verbose, logging.INFO if args.command == "serve" else logging.WARNING)
     return report_errors(lambda: _run(args))
 

@@ -143,7 +143,7 @@ class Engine:
         retriever: Retriever | None = None,
     ) -> None:
         self.worker = worker
-        self.settings = settings or Settings()
+        self._settings = settings or Settings()
         self.retriever = retriever
         self._latest: dict[str, CancelToken] = {}
         self.cache = SuggestionCache()
@@ -157,15 +157,20 @@ class Engine:
         """The model job in progress: its file, line and cancel token."""
         self.prewarmer = Prewarmer(self)
 
+    @property
+    def settings(self) -> Settings:
+        """The settings in force; they change only through `apply_settings`."""
+        return self._settings
+
     def apply_settings(self, settings: Settings) -> None:
-        """Use `settings` from the next request on (the one way settings change).
+        """Use `settings` from the next request on.
 
         Suggestions cached under other settings (model, max lines, …) are dropped: they must not
         be served again.
         """
-        if settings != self.settings:
+        if settings != self._settings:
             self.cache = SuggestionCache()
-        self.settings = settings
+        self._settings = settings
 
     # -- building a request -------------------------------------------------------------------
 
