@@ -58,7 +58,9 @@ def _folder_verdict(spec: GitIgnoreSpec, folder: str) -> bool | None:
 
     A trailing '/' tells pathspec the path is a folder, so `dir/` patterns match it. But `x/**`
     matches what is inside `x`, not `x` itself: git still looks into `x`, where a later `!x/keep`
-    re-includes `x/keep`; so such a match is asked again without the '/'.
+    re-includes `x/keep`; pathspec counts `x/` itself as matched
+    (https://github.com/cpburnz/python-pathspec/issues/137), so such a match is asked again
+    without the '/'.
     """
     check = spec.check_file(folder + "/")
     if check.index is not None and str(spec.patterns[check.index].pattern).endswith("/**"):
