@@ -29,13 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from repofill.lsp.engine import Engine
+from repofill.lsp.factory import build_engine, llama_options
 from repofill.lsp.fill_hole import FillOptions, FillResult, FillTarget, fill, test_plan, verify
-from repofill.lsp.settings import Settings
-from repofill.models.llama_backend import LlamaBackend, LlamaOptions
-from repofill.models.resolve import resolve_model
 from repofill.models.types import CancelToken
-from repofill.models.worker import ModelWorker
 
+from .command import bench_settings
 from .humaneval_tasks import Executor, InfillTask, build_tasks, load_problems
 from .infill import select
 
@@ -214,14 +212,9 @@ def run(args: argparse.Namespace) -> int:
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
-    resolved = resolve_model(args.model_path, args.model)
-    backend = LlamaBackend(
-        resolved.path,
-        source=resolved.source,
-        options=LlamaOptions(n_threads=args.threads or None, seed=args.seed),
-    )
-    worker = ModelWorker(lambda: backend)
-    engine = Engine(worker, Settings(contextBudget=0, deadlineMs=0, debounceMs=0), retriever=None)
+    settings = bench_settings(args, contextBudget=0)
+    engine = build_engine(settings, options=llama_options(settings, seed=args.seed))
+    backend = engine.worker.backend()
     options = FillOptions(
         candidates=args.candidates,
         max_tokens=args.max_tokens,
@@ -255,7 +248,7 @@ def run(args: argparse.Namespace) -> int:
                     f"verified {s['pass@1_verified']}%"
                 )
     finally:
-        worker.close()
+        engine.worker.close()
         backend.close()
     result = {
         "benchmark": "holes",

@@ -25,15 +25,12 @@ from typing import Any, cast
 
 from repofill.bench.charts import grouped_bars
 from repofill.lsp.engine import Engine
-from repofill.lsp.settings import Settings
+from repofill.lsp.factory import build_engine, llama_options
 from repofill.lsp.strategies import Strategy
-from repofill.models.llama_backend import LlamaBackend, LlamaOptions
-from repofill.models.resolve import resolve_model
 from repofill.models.types import Backend, CancelToken
-from repofill.models.worker import ModelWorker
 from repofill.retrieval.types import Cursor
 
-from .command import reproduce_command
+from .command import bench_settings, reproduce_command
 from .humaneval_tasks import Executor, InfillTask, Kind, build_tasks, load_problems
 
 RESULTS = Path("bench/results")
@@ -202,15 +199,12 @@ def run(args: argparse.Namespace) -> int:
     for k in kinds:
         if k not in ("single", "multi"):
             raise ValueError(f"unknown task set {k!r} (single, multi)")
-    resolved = resolve_model(args.model_path, args.model)
-    options = LlamaOptions(n_threads=args.threads or None, seed=args.seed)
-    backend = LlamaBackend(resolved.path, source=resolved.source, options=options)
+    settings = bench_settings(args, contextBudget=0)
+    engine = build_engine(settings, options=llama_options(settings, seed=args.seed))
+    backend = engine.worker.backend()
     if "fim" in strategies and backend.info.family == "none":
         log("the model has no FIM tokens: the fim strategy is skipped")
         strategies.remove("fim")
-    worker = ModelWorker(lambda: backend)
-    settings = Settings(contextBudget=0, deadlineMs=0, debounceMs=0)
-    engine = Engine(worker, settings, retriever=None)
     executor = Executor(args.timeout)
     log_path: Path = args.log or Path(tempfile.gettempdir()) / "repofill-bench" / (
         args.out.name + ".log.jsonl"
@@ -250,7 +244,7 @@ def run(args: argparse.Namespace) -> int:
                 if n % 10 == 0 or n == len(tasks):
                     _progress(log, kind, n, len(tasks), rows, strategies, started)
     finally:
-        worker.close()
+        engine.worker.close()
         backend.close()
     result = report(args, rows, strategies, totals, backend.info.name)
     log(markdown(result))

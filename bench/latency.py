@@ -40,10 +40,9 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from repofill.models.llama_backend import LlamaBackend, LlamaOptions, physical_cores
-from repofill.models.worker import ModelWorker
+from repofill.models.llama_backend import LlamaBackend, physical_cores
 from repofill.retrieval import Retriever
 from repofill.retrieval.languages import language_for
 from repofill.retrieval.types import Cursor
@@ -110,14 +109,13 @@ def _sample(keys: list[KeyResult], n: int, seed: int) -> list[KeyResult]:
 
 def measure_naive(model: Path, root: Path, keys: list[KeyResult]) -> list[float]:
     """Wall ms per key of the same engine with no KV reuse and no cache, in-process."""
-    from repofill.lsp.engine import Engine
+    from repofill.lsp.factory import build_engine, llama_options
     from repofill.lsp.settings import Settings
 
     retriever = Retriever(root)
     retriever.build()
-    options = LlamaOptions(reuse_kv=False)
-    worker = ModelWorker(lambda: LlamaBackend(model, options=options))
-    engine = Engine(worker, Settings(), retriever)
+    settings = Settings(modelPath=str(model))
+    engine = build_engine(settings, retriever, options=llama_options(settings, reuse_kv=False))
     try:
         times: list[float] = []
         for i, key in enumerate([keys[0], *keys]):
@@ -129,7 +127,7 @@ def measure_naive(model: Path, root: Path, keys: list[KeyResult]) -> list[float]
                 times.append((time.perf_counter() - t0) * 1000)
         return times
     finally:
-        worker.close()
+        engine.worker.close()
 
 
 def measure_floor(model: Path, keys: list[KeyResult]) -> list[float]:
@@ -183,14 +181,15 @@ def measure_floor(model: Path, keys: list[KeyResult]) -> list[float]:
 def token_reuse(model: Path, root: Path, plans: list[RetypedLine]) -> tuple[int, int]:
     """(reusable, total) prompt tokens of consecutive keys on one line, as if every key's prompt
     were evaluated: a property of the token sequences, independent of the machine's speed."""
-    from repofill.lsp.engine import Engine
+    from repofill.lsp.factory import build_engine, llama_options
     from repofill.lsp.settings import Settings
     from repofill.models.llama_backend import heal_prefix
 
     retriever = Retriever(root)
     retriever.build()
-    backend = LlamaBackend(model, options=LlamaOptions(n_ctx=512))
-    engine = Engine(ModelWorker(lambda: backend), Settings(), retriever)
+    settings = Settings(modelPath=str(model))
+    engine = build_engine(settings, retriever, options=llama_options(settings, n_ctx=512))
+    backend = cast(LlamaBackend, engine.worker.backend())
     reusable = total = 0
     try:
         for plan in plans:

@@ -32,17 +32,14 @@ from typing import Any, cast
 from repofill.bench.charts import grouped_bars
 from repofill.bench.infill import read_log
 from repofill.lsp.engine import Engine
-from repofill.lsp.settings import Settings
-from repofill.models.llama_backend import LlamaBackend, LlamaOptions
-from repofill.models.resolve import resolve_model
-from repofill.models.types import CancelToken
-from repofill.models.worker import ModelWorker
+from repofill.lsp.factory import build_engine, llama_options
+from repofill.models.types import Backend, CancelToken
 from repofill.retrieval import Retriever
 from repofill.retrieval.types import Context, CountTokens, Cursor, Snippet
 
 from . import repo_metrics as metrics
 from . import retrieval_baselines as base
-from .command import reproduce_command
+from .command import bench_settings, reproduce_command
 from .retrieval import find_holes, holed_cursor
 from .sources import DEFAULT_SOURCES, cache_dir, fetch, parse_spec
 
@@ -119,9 +116,8 @@ def measure_project(
     label: str,
     root: Path,
     args: argparse.Namespace,
-    worker: ModelWorker,
-    settings: Settings,
-    backend: LlamaBackend,
+    base_engine: Engine,
+    backend: Backend,
     methods: list[str],
     log_path: Path,
     done: set[str],
@@ -163,7 +159,7 @@ def measure_project(
                     context = as_context(method, chunks, count, budget)
                     selector = cast(Retriever, FixedContext(retriever.root, context))
                 # A fresh engine per strategy: the engine keeps a block's context between requests.
-                engine = Engine(worker, settings, selector)
+                engine = build_engine(base_engine.settings, selector, worker=base_engine.worker)
                 started = time.perf_counter()
                 result = engine.run(
                     backend, cursor, CancelToken(), multiline=False, strategy="greedy"
@@ -266,11 +262,9 @@ def run(args: argparse.Namespace) -> int:
     for spec in specs:
         print(f"fetching {spec.key} into {cache_dir()}", file=sys.stderr)
         roots.append((f"{spec.name} {spec.version}", fetch(spec)))
-    resolved = resolve_model(args.model_path, args.model)
-    options = LlamaOptions(n_threads=args.threads or None, seed=args.seed)
-    backend = LlamaBackend(resolved.path, source=resolved.source, options=options)
-    worker = ModelWorker(lambda: backend)
-    settings = Settings(contextBudget=args.budget, deadlineMs=0, debounceMs=0)
+    settings = bench_settings(args, contextBudget=args.budget)
+    engine = build_engine(settings, options=llama_options(settings, seed=args.seed))
+    backend = engine.worker.backend()
     log_path: Path = args.log or Path(tempfile.gettempdir()) / "repofill-bench" / (
         args.out.name + ".log.jsonl"
     )
@@ -282,11 +276,9 @@ def run(args: argparse.Namespace) -> int:
     rows = list(previous)
     try:
         for label, root in roots:
-            rows += measure_project(
-                label, root, args, worker, settings, backend, methods, log_path, done
-            )
+            rows += measure_project(label, root, args, engine, backend, methods, log_path, done)
     finally:
-        worker.close()
+        engine.worker.close()
         backend.close()
     projects: dict[str, list[dict]] = {}
     for r in rows:

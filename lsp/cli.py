@@ -1,25 +1,24 @@
-"""The `repofill` command line."""
+"""The `repofill` command line.
+
+Other installed packages add subcommands through the `repofill.commands` entry-point group: an
+entry point `NAME = "module:main"` makes `repofill NAME ARGS...` call `main([ARGS...], "repofill
+NAME")`, which returns the exit status. The benchmarks add `bench` this way (bench/cli.py), so the
+product never imports them.
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
+from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 from repofill.models.types import ModelError
 
-# `repofill bench NAME` runs repofill.bench.NAME (each module: add_arguments(parser), run(args)).
-BENCHMARKS = {
-    "retrieval": "retrieval-context quality and index speed (no model)",
-    "concurrency": "many editors against one shared remote server",
-    "latency": "ghost-text latency while typing, through `repofill serve`",
-    "soak": "thousands of editor events against `repofill serve`: crashes, leaks, stale answers",
-    "infill": "HumanEval single-/multi-line infilling pass@1 per strategy (runs the model)",
-    "repo": "repository-level line completion per context strategy (runs the model)",
-    "holes": "fill-this-hole on multi-line HumanEval spans, pass@1 with/without verified mode",
-}
+COMMAND_GROUP = "repofill.commands"
+BUILTIN = ("serve", "complete", "context", "models", "doctor")
 
 
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,8 +34,14 @@ def _add_cursor_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser(with_benchmarks: bool = True) -> argparse.ArgumentParser:
-    """The argument parser; benchmark modules are imported only when `bench` is asked for."""
+def installed_commands() -> dict[str, EntryPoint]:
+    """Subcommands that other installed packages add (`repofill.commands`), by name."""
+    return {ep.name: ep for ep in entry_points(group=COMMAND_GROUP) if ep.name not in BUILTIN}
+
+
+def build_parser(installed: dict[str, EntryPoint] | None = None) -> argparse.ArgumentParser:
+    """The argument parser for the built-in commands, listing the `installed` ones too (their
+    modules are imported for their one-line help)."""
     parser = argparse.ArgumentParser(
         prog="repofill", description="Local, repository-aware code completion over LSP."
     )
@@ -80,56 +85,77 @@ def build_parser(with_benchmarks: bool = True) -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check the installation")
     _add_model_arguments(doctor)
 
-    bench = sub.add_parser("bench", help="run a benchmark")
-    bench_sub = bench.add_subparsers(dest="benchmark", required=True)
-    for name, text in BENCHMARKS.items():
-        bench_parser = bench_sub.add_parser(name, help=text)
-        if with_benchmarks:
-            importlib.import_module(f"repofill.bench.{name}").add_arguments(bench_parser)
+    for name, entry in (installed or {}).items():
+        sub.add_parser(name, help=_summary(entry) or f"see `repofill {name} --help`")
     return parser
+
+
+def _summary(entry: EntryPoint) -> str:
+    """The first line of an installed subcommand's docstring, as help text ("Run a benchmark."
+    → "run a benchmark"); "" when it has none or does not load."""
+    try:
+        doc = entry.load().__doc__ or ""
+    except Exception:
+        return ""
+    line = doc.strip().split("\n", 1)[0].rstrip(".")
+    return line[:1].lower() + line[1:]
+
+
+def setup_logging(verbose: bool, level: int = logging.WARNING) -> None:
+    """Log to stderr at `level` (DEBUG with `verbose`); pygls' own chatter only with `verbose`."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:
+        logging.getLogger("pygls").setLevel(logging.WARNING)
+
+
+def report_errors(command: Callable[[], int]) -> int:
+    """Run a command; a missing model or a bad input (ModelError, OSError, ValueError) becomes a
+    one-line message on stderr and exit status 2."""
+    try:
+        return command()
+    except (ModelError, OSError, ValueError) as exc:
+        print(f"repofill: {exc}", file=sys.stderr)
+        return 2
 
 
 def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
-    args = build_parser(with_benchmarks="bench" in words).parse_args(argv)
-    quiet = logging.INFO if args.command == "serve" else logging.WARNING
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else quiet,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not args.verbose:
-        logging.getLogger("pygls").setLevel(logging.WARNING)
-    try:
-        if args.command == "serve":
-            from .cli_commands import serve
+    command = next((word for word in words if not word.startswith("-")), None)
+    installed = {} if command in BUILTIN else installed_commands()  # metadata read only if needed
+    if command in installed:  # its own parser reads everything but the command's name
+        at = words.index(command)
+        run = installed[command].load()
+        return int(run([*words[:at], *words[at + 1 :]], f"repofill {command}"))
+    args = build_parser(installed).parse_args(words)
+    setup_logging(args.verbose, logging.INFO if args.command == "serve" else logging.WARNING)
+    return report_errors(lambda: _run(args))
 
-            return serve(args)
-        if args.command == "complete":
-            from .cli_commands import complete
 
-            return complete(args)
-        if args.command == "context":
-            from .cli_commands import context
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "serve":
+        from .cli_commands import serve
 
-            return context(args)
-        if args.command == "models":
-            from .models_command import run as run_models
+        return serve(args)
+    if args.command == "complete":
+        from .cli_commands import complete
 
-            return run_models(args)
-        if args.command == "doctor":
-            from .doctor import run
+        return complete(args)
+    if args.command == "context":
+        from .cli_commands import context
 
-            return run(args.model_path, args.model)
-        if args.command == "bench":
-            module = importlib.import_module(f"repofill.bench.{args.benchmark}")
-            return int(module.run(args))
-    except ModelError as exc:
-        print(f"repofill: {exc}", file=sys.stderr)
-        return 2
-    except (OSError, ValueError) as exc:
-        print(f"repofill: {exc}", file=sys.stderr)
-        return 2
+        return context(args)
+    if args.command == "models":
+        from .models_command import run as run_models
+
+        return run_models(args)
+    if args.command == "doctor":
+        from .doctor import run
+
+        return run(args.model_path, args.model)
     return 1
 
 

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from repofill.models.types import CancelToken
-from repofill.models.worker import ModelWorker
 from repofill.retrieval import Retriever, format_context
 from repofill.retrieval.languages import language_for
 from repofill.retrieval.types import Cursor
 
 from .documents import line_col_to_offset
 from .engine import Engine
-from .runtime import Runtime, backend_factory
+from .factory import build_engine
+from .runtime import Runtime
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -135,8 +135,7 @@ def _engine(args: argparse.Namespace, cursor: Cursor, *, index: bool, budget: in
     if index:
         retriever = Retriever(find_root(cursor.path))
         retriever.build(progress=_progress_printer())
-    worker = ModelWorker(backend_factory(settings))
-    return Engine(worker, settings, retriever)
+    return build_engine(settings, retriever)
 
 
 def _progress_printer() -> Callable[[int, int], None]:

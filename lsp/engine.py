@@ -144,7 +144,7 @@ class Engine:
         retriever: Retriever | None = None,
     ) -> None:
         self.worker = worker
-        self.settings = settings or Settings()
+        self._settings = settings or Settings()
         self.retriever = retriever
         self._latest: dict[str, CancelToken] = {}
         self.cache = SuggestionCache()
@@ -157,6 +157,21 @@ class Engine:
         self._running: tuple[Path, int, CancelToken] | None = None
         """The model job in progress: its file, line and cancel token."""
         self.prewarmer = Prewarmer(self)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force; they change only through `apply_settings`."""
+        return self._settings
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use `settings` from the next request on.
+
+        Suggestions cached under other settings (model, max lines, …) are dropped: they must not
+        be served again.
+        """
+        if settings != self._settings:
+            self.cache = SuggestionCache()
+        self._settings = settings
 
     # -- building a request -------------------------------------------------------------------
 
@@ -445,9 +460,6 @@ class Engine:
             lambda backend: self.run(backend, cursor, cancel, multiline=multiline), cancel
         )
         return future.result()
-
-    def context_blocking(self, cursor: Cursor) -> Context:
-        return self.worker.submit(lambda backend: self.select_context(cursor, backend)).result()
 
     def _hand_over(self, cursor: Cursor) -> None:
         """Tell the running job whether the newest request is on its line (CancelToken)."""

@@ -1,6 +1,7 @@
 """What a running server owns: settings, the model worker, the engine and the repository index.
 
-Kept apart from the protocol so the CLI and benchmarks can build the same engine.
+Kept apart from the protocol. The engine is built by `factory.build_engine`, as the CLI's and the
+benchmarks' are.
 """
 
 from __future__ import annotations
@@ -8,21 +9,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from pygls.uris import to_fs_path
-from repofill.models.llama_backend import LlamaBackend, LlamaOptions
-from repofill.models.remote import make_remote_backend
-from repofill.models.resolve import resolve_model
 from repofill.models.types import Backend, ModelError
 from repofill.models.worker import ModelWorker
 from repofill.retrieval import Retriever
 
 from .engine import Engine
+from .factory import Loader, backend_factory, build_engine
 from .settings import Settings
-from .suggestion_cache import SuggestionCache
 from .watch import is_ignore_rules_file
 
 log = logging.getLogger(__name__)
@@ -34,38 +31,16 @@ Progress = Callable[[int, int], None]
 INDEX_UPDATE_DELAY_S = 0.5
 
 
-def llama_options(settings: Settings) -> LlamaOptions:
-    return LlamaOptions(
-        n_gpu_layers=None if settings.nGpuLayers < 0 else settings.nGpuLayers,
-        flash_attn=settings.flashAttn,
-        kv_cache_type=settings.kvCacheType,
-        n_threads=None if settings.threads == "auto" else int(settings.threads),
-    )
-
-
-def backend_factory(settings: Settings) -> Callable[[], Backend]:
-    """Resolves and loads the model (or connects the remote one); runs on the worker thread."""
-
-    def load() -> Backend:
-        if settings.backend != "local":
-            return make_remote_backend(asdict(settings))
-        resolved = resolve_model(settings.modelPath or None, settings.model or None)
-        log.info("loading model %s (%s)", resolved.path, resolved.reason)
-        return LlamaBackend(resolved.path, source=resolved.source, options=llama_options(settings))
-
-    return load
-
-
 class Runtime:
     def __init__(
         self,
         settings: Settings | None = None,
         *,
-        factory: Callable[[Settings], Callable[[], Backend]] = backend_factory,
+        factory: Callable[[Settings], Loader] = backend_factory,
         index: bool = True,
         cache_dir: Path | None = None,
     ) -> None:
-        self.settings = settings or Settings()
+        self._settings = settings or Settings()
         self._factory = factory
         self._index_enabled = index
         self._cache_dir = cache_dir
@@ -80,10 +55,14 @@ class Runtime:
     # -- lifecycle ----------------------------------------------------------------------------
 
     @property
+    def settings(self) -> Settings:
+        """The settings in force; they change only through `apply_settings`."""
+        return self._settings
+
+    @property
     def engine(self) -> Engine:
         if self._engine is None:
             raise ModelError("the server is not initialized yet")
-        self._engine.settings = self.settings
         return self._engine
 
     def start(self, root: Path | None, *, on_state: StateCallback | None = None) -> None:
@@ -92,8 +71,7 @@ class Runtime:
             self._on_state = on_state
         if root is not None and self._index_enabled:
             self.retriever = Retriever(root, self._cache_dir)
-        worker = ModelWorker(self._loader())
-        self._engine = Engine(worker, self.settings, self.retriever)
+        self._engine = build_engine(self.settings, self.retriever, load=self._loader())
         self._set_state("starting", "loading the model")
         threading.Thread(target=self._await_model, name="repofill-load", daemon=True).start()
 
@@ -105,14 +83,13 @@ class Runtime:
             ).start()
 
     def apply_settings(self, raw: Any) -> None:
-        """New settings apply to the next request; a different model is loaded in the background."""
-        old = self.settings
-        self.settings = old.merged(raw)
+        """Merge client settings (`initializationOptions`, `didChangeConfiguration`); they apply
+        to the next request, and a different model is loaded in the background."""
+        old = self._settings
+        self._settings = old.merged(raw)
         if self._engine is None:
             return
-        if self.settings != old:
-            # Suggestions made under other settings (model, max lines, …) must not be served again.
-            self._engine.cache = SuggestionCache()
+        self._engine.apply_settings(self._settings)
         if _model_key(old) != _model_key(self.settings):
             previous = self._engine.worker
             self._engine.cancel_all()
@@ -123,7 +100,7 @@ class Runtime:
         elif self.state in ("ready", "disabled"):
             self._set_state("ready" if self.settings.enabled else "disabled", self.state_message)
 
-    def _loader(self) -> Callable[[], Backend]:
+    def _loader(self) -> Loader:
         load = self._factory(self.settings)
 
         def load_and_warm() -> Backend:

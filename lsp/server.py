@@ -42,15 +42,6 @@ NAME = "repofill"
 VERSION = "0.1.0"
 DID_MOVE_CURSOR = "repofill/didMoveCursor"
 """Client notification: the cursor rests at a place (docs/protocol.md); the server pre-warms."""
-COMMANDS = [
-    "repofill.fillHole",
-    "repofill.fillHoleCandidates",
-    "repofill.applyFillCandidate",
-    "repofill.revealFill",
-    "repofill.showContext",
-    "repofill.status",
-    "repofill.stats",
-]
 
 
 class RepoFillServer(LanguageServer):
@@ -125,7 +116,7 @@ def create_server(runtime: Runtime) -> RepoFillServer:
     @server.feature(types.INITIALIZE)
     def initialize(ls: RepoFillServer, params: types.InitializeParams) -> None:
         install_documents(ls.protocol)  # lines as LSP counts them (`\n`, `\r\n`, `\r` only)
-        ls.runtime.settings = ls.runtime.settings.merged(params.initialization_options)
+        ls.runtime.apply_settings(params.initialization_options)
         ls.loop = asyncio.get_running_loop()
         forward_to_client(ls, ls.loop)
         ls.runtime.start(_workspace_root(params), on_state=ls.set_state)

@@ -23,8 +23,6 @@ from typing import Literal
 from repofill.models.types import Candidate
 
 Strategy = Literal["fim", "greedy", "rerank"]
-StrategySetting = Literal["auto", "greedy", "rerank", "fim"]
-SETTINGS: tuple[str, ...] = ("auto", "greedy", "rerank", "fim")
 
 RERANK_SAMPLES = 4
 """Sampled candidates besides the greedy one (`bench infill` measures greedy + 4 samples against

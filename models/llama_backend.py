@@ -219,10 +219,6 @@ class LlamaBackend:
     def info(self) -> ModelInfo:
         return self._info
 
-    @property
-    def fim_format(self) -> FimFormat | None:
-        return self._fim
-
     def count_tokens(self, text: str) -> int:
         return token_cache(self._llm).count(text)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -119,10 +118,6 @@ class Backend(Protocol):
     def complete(self, request: InfillRequest, cancel: CancelToken) -> list[Candidate]: ...
 
     def close(self) -> None: ...
-
-
-def now() -> float:
-    return time.monotonic()
 
 
 @dataclass

@@ -6,9 +6,8 @@ one rule for files that must never be read (secrets, keys, binaries).
 
 from __future__ import annotations
 
-from .context_cli import context_for_file
 from .exclusion import is_excluded
 from .format import format_context
 from .retriever import Retriever
 
-__all__ = ["Retriever", "context_for_file", "format_context", "is_excluded"]
+__all__ = ["Retriever", "format_context", "is_excluded"]

@@ -1,87 +1,28 @@
-"""A small `.gitignore` matcher for folders that are not git repositories.
+"""`.gitignore` rules for folders that are not git repositories.
 
-Supports comments, negation (`!`), directory-only patterns (`dir/`), anchored patterns
-(leading or inner `/`), `*`, `?`, character classes and `**`. Patterns apply to paths below the
-folder holding the `.gitignore`, as git does.
+The patterns are git's own (comments, `!` negation, `dir/`, anchored `/x`, `*`, `?`, `[...]`,
+`**`), matched by pathspec's `GitIgnoreSpec`. Each `.gitignore` applies to the paths below the
+folder that holds it; where the files of a folder and its ancestors disagree, the last matching
+pattern wins, the deepest file's last (as in git).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class _Rule:
-    regex: re.Pattern[str]
-    negate: bool
-    dir_only: bool
+from pathspec import GitIgnoreSpec
 
 
-def _translate(pattern: str) -> str:
-    """Glob (gitignore flavour) → regex over a '/'-separated relative path."""
-    out: list[str] = []
-    i = 0
-    n = len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "*":
-            if pattern.startswith("**", i):
-                i += 2
-                if i < n and pattern[i] == "/":
-                    i += 1
-                    out.append("(?:.*/)?")
-                else:
-                    out.append(".*")
-                continue
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            j = pattern.find("]", i + 1)
-            if j == -1:
-                out.append(re.escape(c))
-            else:
-                body = pattern[i + 1 : j].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = j
-        elif c == "\\" and i + 1 < n:
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return "".join(out)
-
-
-def parse_rules(text: str) -> list[_Rule]:
-    rules: list[_Rule] = []
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        if not line or line.startswith("#"):
-            continue
-        negate = line.startswith("!")
-        if negate:
-            line = line[1:]
-        dir_only = line.endswith("/")
-        line = line.rstrip("/")
-        if not line:
-            continue
-        anchored = "/" in line
-        line = line.lstrip("/")
-        body = _translate(line)
-        prefix = "" if anchored else "(?:.*/)?"
-        rules.append(_Rule(re.compile(f"^{prefix}{body}(?:/.*)?$"), negate, dir_only))
-    return rules
+def parse_rules(text: str) -> GitIgnoreSpec | None:
+    """The patterns of one `.gitignore` file's text, or None when it has none."""
+    spec = GitIgnoreSpec.from_lines(text.splitlines())
+    return spec if len(spec) else None
 
 
 class IgnoreStack:
     """The `.gitignore` rules in force for one folder: its own plus its ancestors'."""
 
-    def __init__(self, layers: tuple[tuple[str, list[_Rule]], ...] = ()) -> None:
+    def __init__(self, layers: tuple[tuple[str, GitIgnoreSpec], ...] = ()) -> None:
         self._layers = layers
 
     def child(self, folder: Path, rel_folder: str) -> IgnoreStack:
@@ -91,28 +32,37 @@ class IgnoreStack:
             text = gi.read_text(encoding="utf-8", errors="replace") if gi.is_file() else ""
         except OSError:
             text = ""
-        rules = parse_rules(text) if text else []
-        if not rules:
+        spec = parse_rules(text) if text else None
+        if spec is None:
             return self
-        return IgnoreStack((*self._layers, (rel_folder, rules)))
+        return IgnoreStack((*self._layers, (rel_folder, spec)))
 
     def ignored(self, rel_path: str, is_dir: bool) -> bool:
+        """Whether `rel_path` ('/'-separated, relative to the root folder) is ignored."""
         result = False
-        for base, rules in self._layers:
+        for base, spec in self._layers:
             if base:
                 if not rel_path.startswith(base + "/"):
                     continue
                 sub = rel_path[len(base) + 1 :]
             else:
                 sub = rel_path
-            for rule in rules:
-                # `dir/` matches folders only, and so hides everything below such a folder
-                if (
-                    rule.dir_only
-                    and not is_dir
-                    and ("/" not in sub or not rule.regex.match(sub.rsplit("/", 1)[0]))
-                ):
-                    continue
-                if rule.regex.match(sub):
-                    result = not rule.negate
+            verdict = _folder_verdict(spec, sub) if is_dir else spec.check_file(sub).include
+            if verdict is not None:
+                result = verdict
         return result
+
+
+def _folder_verdict(spec: GitIgnoreSpec, folder: str) -> bool | None:
+    """Whether `spec` ignores (True) or re-includes (False) a folder; None when no pattern does.
+
+    A trailing '/' tells pathspec the path is a folder, so `dir/` patterns match it. But `x/**`
+    matches what is inside `x`, not `x` itself: git still looks into `x`, where a later `!x/keep`
+    re-includes `x/keep`; pathspec counts `x/` itself as matched
+    (https://github.com/cpburnz/python-pathspec/issues/137), so such a match is asked again
+    without the '/'.
+    """
+    check = spec.check_file(folder + "/")
+    if check.index is not None and str(spec.patterns[check.index].pattern).endswith("/**"):
+        check = spec.check_file(folder)
+    return check.include

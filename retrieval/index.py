@@ -33,7 +33,6 @@ class RepoIndex:
         self.children: dict[str, set[str]] = {}  # base class name → files with a subclass
         self.parts: dict[str, set[str]] = {}  # file-name part → files (Similar Name)
         self._resolved: dict[str, tuple[str, int, Resolved]] = {}
-        self._importers: dict[str, set[str]] | None = None
         self._generation = 0  # bumps when the file set (and so resolution) changes
         self._pending_rebuild = False
 
@@ -67,7 +66,6 @@ class RepoIndex:
             self._link(entry)
             self.windows.replace(path, entry.lines)
             self._resolved.pop(path, None)
-            self._importers = None
             if old is None:
                 self._pending_rebuild = True
                 for part in name_parts(path):
@@ -91,7 +89,6 @@ class RepoIndex:
             for part in name_parts(path):
                 _discard(self.parts, part, path)
             self._resolved.pop(path, None)
-            self._importers = None
             self._pending_rebuild = True
             self.flush()
 
@@ -141,16 +138,6 @@ class RepoIndex:
 
     def import_targets(self, entry: FileEntry) -> list[str]:
         return list(dict.fromkeys(t for _, ts in self.resolved_imports(entry) for t in ts))
-
-    def importers(self, path: str) -> set[str]:
-        """Files that import `path` (computed lazily for the whole repository)."""
-        if self._importers is None:
-            table: dict[str, set[str]] = {}
-            for p, e in self.entries.items():
-                for t in self.import_targets(e):
-                    table.setdefault(t, set()).add(p)
-            self._importers = table
-        return self._importers.get(path, set())
 
     def package_files(self, entry: FileEntry) -> list[str]:
         """Same-package files (Go, Java): they share names without imports."""

@@ -58,8 +58,6 @@ _LSP_IDS: dict[str, str] = {
     "c++": "cpp",
 }
 
-SUPPORTED = tuple(_GRAMMARS)
-
 
 def language_for_path(path: str | PurePath) -> str | None:
     """Our language id for a file name, or None when we have no grammar for it."""
@@ -77,10 +75,6 @@ def language_for(path: str | PurePath, lsp_language_id: str | None = None) -> st
             return lang
         return lsp_language_id
     return "plaintext"
-
-
-def source_extensions() -> frozenset[str]:
-    return frozenset(_EXTENSIONS)
 
 
 @cache

@@ -10,34 +10,6 @@ from pathlib import Path
 CountTokens = Callable[[str], int]
 """Counts tokens with the model's own tokenizer; retrieval never imports a model."""
 
-# Prompt sources (RLPG, Shrivastava et al. 2023) plus the lexical-similarity windows.
-SOURCES = (
-    "current",
-    "import",
-    "parent_class",
-    "sibling",
-    "similar_name",
-    "child_class",
-    "import_of_sibling",
-    "import_of_parent_class",
-    "import_of_similar_name",
-    "import_of_child_class",
-    "similar_window",
-    "recent",
-)
-
-# Context types (RLPG) plus "window" for similarity windows.
-CONTEXT_TYPES = (
-    "signatures",
-    "bodies",
-    "identifiers",
-    "type_identifiers",
-    "field_declarations",
-    "string_literals",
-    "post_lines",
-    "window",
-)
-
 
 @dataclass(frozen=True)
 class Cursor:

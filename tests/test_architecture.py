@@ -30,12 +30,7 @@ ALLOWED_IMPORTS: frozenset[tuple[str, str]] = frozenset(
     }
 )
 """(importer, imported) edges left out of the cycle check."""
-ALLOWED_BENCH_REFERENCES: frozenset[str] = frozenset(
-    {
-        # `repofill bench` loads the benchmarks through importlib; they get their own entry point.
-        "lsp/cli.py",
-    }
-)
+ALLOWED_BENCH_REFERENCES: frozenset[str] = frozenset()
 """Product files (relative to the repository root) allowed to name `repofill.bench`."""
 
 

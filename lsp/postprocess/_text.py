@@ -4,7 +4,6 @@ from __future__ import annotations
 
 WINDOW_LINES = 200
 CLOSERS = ")]}"
-OPENERS = "([{"
 
 
 def tail_lines(text: str, n: int = WINDOW_LINES) -> list[str]:
@@ -52,14 +51,3 @@ def width(line: str, tab: int = 4) -> int:
 
 def is_blank(line: str) -> bool:
     return not line.strip()
-
-
-def is_closing_line(line: str) -> bool:
-    """A line made only of closing brackets and `;` / `,` (`}`, `});`, `)`, `],`)."""
-    body = line.strip()
-    return bool(body) and body[0] in CLOSERS and all(c in CLOSERS + ";, " for c in body)
-
-
-def strip_end(text: str) -> str:
-    """Drop trailing blank lines and trailing spaces of the last line."""
-    return text.rstrip()

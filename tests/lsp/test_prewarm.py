@@ -112,7 +112,7 @@ async def test_no_prewarm_for_a_secrets_file_or_while_disabled() -> None:
     backend = PrewarmingBackend(chunks=1)
     engine = make_engine(backend)
     assert engine.prewarm(cursor_at_end("KEY=", Path("/project/.env"))) is None
-    engine.settings = Settings(enabled=False)
+    engine.apply_settings(Settings(enabled=False))
     assert engine.prewarm(cursor_at_end("def f():\n    ")) is None
     engine.worker.close()
     assert backend.prewarmed == []

@@ -1,41 +1,10 @@
 from pathlib import Path
 
-import pytest
-from repofill.lsp.runtime import backend_factory, llama_options
-from repofill.lsp.settings import Settings
-from repofill.models.remote import RemoteBackend
+from repofill.lsp.runtime import Runtime
 from repofill.models.types import ModelError
 
 
-def test_remote_backend_is_chosen_by_settings() -> None:
-    settings = Settings().merged({"backend": "openai", "remoteUrl": "http://127.0.0.1:9"})
-    backend = backend_factory(settings)()
-    assert isinstance(backend, RemoteBackend)
-    backend.close()
-
-
-def test_remote_backend_without_url_is_a_clear_error() -> None:
-    with pytest.raises(ModelError, match="remoteUrl"):
-        backend_factory(Settings().merged({"backend": "llama-server"}))()
-
-
-def test_local_backend_with_a_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="model file not found"):
-        backend_factory(Settings().merged({"modelPath": str(tmp_path / "x.gguf")}))()
-
-
-def test_gpu_settings_become_llama_options() -> None:
-    assert llama_options(Settings()).n_gpu_layers is None  # all layers when offload exists
-    options = llama_options(
-        Settings().merged({"nGpuLayers": 12, "flashAttn": True, "kvCacheType": "q8_0"})
-    )
-    assert (options.n_gpu_layers, options.flash_attn, options.kv_cache_type) == (12, True, "q8_0")
-    assert llama_options(Settings().merged({"kvCacheType": "fp4"})).kv_cache_type == "f16"
-
-
 def test_changed_settings_drop_cached_suggestions(tmp_path: Path) -> None:
-    from repofill.lsp.runtime import Runtime
-
     runtime = Runtime(index=False, factory=lambda settings: lambda: _NoModel())
     runtime.start(None)
     engine = runtime.engine
@@ -48,6 +17,25 @@ def test_changed_settings_drop_cached_suggestions(tmp_path: Path) -> None:
     runtime.shutdown()
 
 
+def test_an_engine_held_before_a_settings_change_sees_the_change() -> None:
+    """Settings reach the engine when they change, not when `Runtime.engine` is next read."""
+    runtime = Runtime(index=False, factory=lambda settings: lambda: _NoModel())
+    runtime.start(None)
+    engine = runtime.engine
+    runtime.apply_settings({"maxLines": 3, "enabled": False})
+    assert (engine.settings.maxLines, engine.settings.enabled) == (3, False)
+    assert runtime.settings is engine.settings
+    runtime.shutdown()
+
+
+def test_settings_before_start_are_the_engines_settings() -> None:
+    runtime = Runtime(index=False, factory=lambda settings: lambda: _NoModel())
+    runtime.apply_settings({"repofill": {"maxTokens": 9}})  # initializationOptions
+    runtime.start(None)
+    assert runtime.engine.settings.maxTokens == 9
+    runtime.shutdown()
+
+
 class _NoModel:
     def __init__(self) -> None:
         raise ModelError("no model in this test")
@@ -56,8 +44,6 @@ class _NoModel:
 def test_status_says_loading_until_the_model_is_loaded() -> None:
     """`repofill.status` tells a model still loading from no model (`modelState`)."""
     import threading
-
-    from repofill.lsp.runtime import Runtime
 
     release = threading.Event()
 
