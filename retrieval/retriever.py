@@ -16,7 +16,7 @@ from .languages import language_for_path
 from .parse_cache import ParseCache, default_cache_dir, digest
 from .proposals import Params, propose
 from .query import build_query
-from .select import TokenCache, pack
+from .select import TokenCountCache, pack
 from .types import Context, CountTokens, Cursor
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class Retriever:
         self.index = RepoIndex(self.root)
         folder = (cache_dir or default_cache_dir(self.root)) if use_cache else None
         self._cache = ParseCache(folder)
-        self._tokens = TokenCache()
+        self._tokens = TokenCountCache()
         self._scratch: tuple[str, str, FileEntry] | None = None  # (path, digest, entry)
         self.last_build_s = 0.0
         self.cache_hits = 0

@@ -23,7 +23,7 @@ CAP_SHARE = 0.4
 MIN_TOKENS = 12
 
 
-class TokenCache:
+class TokenCountCache:
     """Token counts by text: between keystrokes most candidate texts recur."""
 
     def __init__(self, size: int = 20_000) -> None:
