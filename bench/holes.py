@@ -3,10 +3,10 @@
 Tasks are the multi-line spans of REFERENCE.md §5 (every contiguous span of canonical-solution
 lines that starts and ends on a non-blank line: 5815), built by bench/humaneval_tasks.py; a seeded
 random sample is run. Each task is a document (the problem's prompt and canonical solution) with
-the span *selected*; the selection is removed from what the model sees, and `fill_hole.fill`
+the span *selected*; the selection is removed from what the model sees, and `fill.action.fill`
 (the code action's own function: candidates, post-processing, parse check, ranking) answers it.
 
-Verified mode re-ranks the same candidates with `fill_hole.verify` (the code action's own
+Verified mode re-ranks the same candidates with `fill.action.verify` (the code action's own
 function) in a temporary project holding only the problem's file, so the only tests a candidate
 can see are the examples in its docstring, run as doctests. Scoring always runs the problem's
 own `check(entry_point)` in a fresh subprocess. Both modes therefore judge the same candidates
@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from repofill.lsp.engine import Engine
-from repofill.lsp.fill_hole import FillOptions, FillResult, FillTarget, fill, test_plan, verify
+from repofill.lsp.fill.action import fill, test_plan, verify
+from repofill.lsp.fill.candidates import FillOptions, FillResult, FillTarget
 from repofill.lsp.settings import Settings
 from repofill.models.llama_backend import LlamaBackend, LlamaOptions
 from repofill.models.resolve import resolve_model

@@ -44,6 +44,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from repofill.lsp import strategies
 from repofill.models.llama_backend import LlamaBackend, LlamaOptions, physical_cores
 from repofill.models.worker import ModelWorker
 from repofill.retrieval import Retriever
@@ -430,7 +431,9 @@ def token_reuse(model: Path, root: Path, plans: list[RetypedLine]) -> tuple[int,
                 offset = sum(len(x) + 1 for x in lines[: key.line]) + column
                 cursor = Cursor("\n".join(lines), offset, plan.path, "python")
                 context = engine.stable_context(cursor, backend)
-                request = engine.build_request(cursor, context, multiline=False, max_lines=1)
+                request = engine.build_request(
+                    cursor, context, plan=strategies.plan("fim"), multiline=False, max_lines=1
+                )
                 tokens = backend.prompt_tokens(request, heal_prefix(request.prefix)[0])
                 if previous and not key.first_on_line:
                     common = next(
