@@ -31,6 +31,7 @@ from repofill.lsp.engine import Engine
 from repofill.lsp.fill.action import fill, test_plan, verify
 from repofill.lsp.fill.candidates import FillOptions, FillResult, FillTarget
 from repofill.lsp.settings import Settings
+from repofill.lsp.strategies import SAMPLE_TEMPERATURE
 from repofill.models.llama_backend import LlamaBackend, LlamaOptions
 from repofill.models.resolve import resolve_model
 from repofill.models.types import CancelToken
@@ -172,7 +173,7 @@ def markdown(result: dict[str, Any]) -> str:
             "",
             f"Model {result['model']}; {s['tasks']} tasks sampled (seed {cfg['seed']}) from the "
             f"{result['total_tasks']} multi-line spans; {cfg['candidates']} candidates per hole "
-            f"(greedy + sampled at T=0.8), at most {cfg['max_tokens']} tokens each"
+            f"(greedy + sampled at T={SAMPLE_TEMPERATURE}), at most {cfg['max_tokens']} tokens each"
             + (
                 ", cut to the hole's line count (InCoder's left-to-right protocol). "
                 if cfg.get("lines", "blank") == "blank"

@@ -81,29 +81,29 @@ async def verify(
         else:
             rejected.append(candidate)
             count_dropped(result.dropped, "tests")
-    if not survivors:
-        counts: dict[str, int] = {}
-        for c in rejected:
-            count_dropped(counts, c.verdict)
-        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    return _verified(result, hole, survivors, rejected)
+
+
+def _verified(
+    result: FillResult, hole: Hole, survivors: list[FillCandidate], rejected: list[FillCandidate]
+) -> FillResult:
+    """The verified result: the survivors (the passing one first), or `failed-tests`."""
+    if survivors:
         return FillResult(
-            "failed-tests",
-            f"no candidate passed the tests ({summary}); nothing was changed",
+            "ok",
+            result.message,
             hole,
-            [],
+            passed_first(survivors),
             rejected,
             result.dropped,
             result.generated,
         )
-    return FillResult(
-        "ok",
-        result.message,
-        hole,
-        passed_first(survivors),
-        rejected,
-        result.dropped,
-        result.generated,
-    )
+    counts: dict[str, int] = {}
+    for c in rejected:
+        count_dropped(counts, c.verdict)
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    message = f"no candidate passed the tests ({summary}); nothing was changed"
+    return FillResult("failed-tests", message, hole, [], rejected, result.dropped, result.generated)
 
 
 # -- all together -------------------------------------------------------------------------------

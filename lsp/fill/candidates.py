@@ -40,8 +40,8 @@ class FillOptions:
     verify: bool = False
     verify_timeout_s: float = 10.0
     max_lines: int = HOLE_MAX_LINES
-    max_tokens: int = 256
-    """The generation budget per candidate (tokens)."""
+    max_tokens: int = Settings.maxTokens * MULTILINE_TOKEN_FACTOR
+    """The generation budget per candidate (tokens); by default the default settings' one."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FillOptions:

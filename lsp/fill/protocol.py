@@ -106,10 +106,18 @@ def code_actions(
     actions = [_fill_action(ls, uri, params.range)]
     cached = cache.lookup(uri, document.source, hole)
     if cached is not None:
-        n = min(len(cached.candidates), 1 + MAX_ALTERNATIVES)
-        span = (hole.start, hole.end)
-        actions += [_candidate_action(document, uri, span, cached, i) for i in range(1, n)]
+        actions += _alternatives(document, uri, hole, cached)
     return actions
+
+
+def _alternatives(
+    document: TextDocument, uri: str, hole: Hole, result: FillResult
+) -> list[types.CodeAction]:
+    """The last fill's candidates after the best, as actions that fill the hole with them."""
+    n = min(len(result.candidates), 1 + MAX_ALTERNATIVES)
+    return [
+        _candidate_action(document, uri, (hole.start, hole.end), result, i) for i in range(1, n)
+    ]
 
 
 def _fill_action(ls: FillHost, uri: str, span: types.Range) -> types.CodeAction:
@@ -369,20 +377,12 @@ async def _run(
     version = document_version(ls, uri)
     cancel = CancelToken()
     progress = await _open_progress(ls, token, cancel)
-    options = FillOptions.from_settings(ls.settings)
     try:
         with ls.busy():
             if isinstance(located, FillResult):
                 result = located  # the refusal: no hole, or a file that does not parse
             else:
-                result = await fill(
-                    ls.engine,
-                    target,
-                    options,
-                    hole=located,
-                    cancel=cancel,
-                    progress=progress.report,
-                )
+                result = await _fill(ls, target, located, cancel, progress)
     except asyncio.CancelledError:
         cancel.cancel("cancelled")
         progress.end("cancelled")
@@ -391,6 +391,16 @@ async def _run(
         result = FillResult("stale", "the document changed while filling; nothing was changed")
     progress.end(result.message or f"{len(result.candidates)} candidate(s)")
     return result
+
+
+async def _fill(
+    ls: FillHost, target: FillTarget, hole: Hole, cancel: CancelToken, progress: Progress
+) -> FillResult:
+    """The fill action (action.py) with the options the settings ask for."""
+    options = FillOptions.from_settings(ls.settings)
+    return await fill(
+        ls.engine, target, options, hole=hole, cancel=cancel, progress=progress.report
+    )
 
 
 async def _open_progress(ls: FillHost, token: Any, cancel: CancelToken) -> Progress:
