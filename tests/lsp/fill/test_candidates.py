@@ -431,3 +431,14 @@ def test_stop_strings_end_generation_where_the_block_ends() -> None:
     assert stop_strings(go, go.index("\t\n") + 1, "go") == ("\n}",)
     java = "class A {\n    int f() {\n        \n    }\n}\n"
     assert stop_strings(java, java.index("        \n") + 8, "java") == ("\n    }",)
+
+
+async def test_the_hole_plan_sets_budget_stops_and_no_deadline(tmp_path: Path) -> None:
+    backend = ScriptedBackend([("return a + b", -0.1, "eos")])
+    engine = Engine(ModelWorker(lambda: backend), Settings(contextBudget=0, deadlineMs=500))
+    result = await fill(engine, _target(tmp_path), FillOptions(candidates=1, max_tokens=77))
+    assert result.status == "ok"
+    request = backend.requests[0]
+    assert request.deadline is None, "an explicit action is bounded by its budget, not deadlineMs"
+    assert request.max_tokens == 77 and request.n_candidates == 1 and request.temperature == 0.0
+    assert "\ndef " in request.stop, "a left-to-right model stops where the hole's block ends"
