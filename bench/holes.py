@@ -4,10 +4,10 @@ Tasks are the multi-line spans of InCoder's infilling benchmark (Fried et al. 20
 contiguous span of canonical-solution lines that starts and ends on a non-blank line: 5815),
 built by bench/humaneval_tasks.py; a seeded random sample is run. Each task is a document (the
 problem's prompt and canonical solution) with the span *selected*; the selection is removed from
-what the model sees, and `fill_hole.fill` (the code action's own function: candidates,
+what the model sees, and `fill.action.fill` (the code action's own function: candidates,
 post-processing, parse check, ranking) answers it.
 
-Verified mode re-ranks the same candidates with `fill_hole.verify` (the code action's own
+Verified mode re-ranks the same candidates with `fill.action.verify` (the code action's own
 function) in a temporary project holding only the problem's file, so the only tests a candidate
 can see are the examples in its docstring, run as doctests. Scoring always runs the problem's
 own `check(entry_point)` in a fresh subprocess. Both modes therefore judge the same candidates
@@ -30,7 +30,9 @@ from typing import Any
 
 from repofill.lsp.engine import Engine
 from repofill.lsp.factory import build_engine, llama_options
-from repofill.lsp.fill_hole import FillOptions, FillResult, FillTarget, fill, test_plan, verify
+from repofill.lsp.fill.action import fill, test_plan, verify
+from repofill.lsp.fill.candidates import FillOptions, FillResult, FillTarget
+from repofill.lsp.strategies import SAMPLE_TEMPERATURE
 from repofill.models.types import CancelToken
 
 from .command import bench_settings
@@ -170,7 +172,7 @@ def markdown(result: dict[str, Any]) -> str:
             "",
             f"Model {result['model']}; {s['tasks']} tasks sampled (seed {cfg['seed']}) from the "
             f"{result['total_tasks']} multi-line spans; {cfg['candidates']} candidates per hole "
-            f"(greedy + sampled at T=0.8), at most {cfg['max_tokens']} tokens each"
+            f"(greedy + sampled at T={SAMPLE_TEMPERATURE}), at most {cfg['max_tokens']} tokens each"
             + (
                 ", cut to the hole's line count (InCoder's left-to-right protocol). "
                 if cfg.get("lines", "blank") == "blank"

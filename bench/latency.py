@@ -42,6 +42,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
 
+from repofill.lsp import strategies
 from repofill.models.llama_backend import LlamaBackend, physical_cores
 from repofill.retrieval import Retriever
 from repofill.retrieval.languages import language_for
@@ -202,7 +203,9 @@ def token_reuse(model: Path, root: Path, plans: list[RetypedLine]) -> tuple[int,
                 offset = sum(len(x) + 1 for x in lines[: key.line]) + column
                 cursor = Cursor("\n".join(lines), offset, plan.path, "python")
                 context = engine.stable_context(cursor, backend)
-                request = engine.build_request(cursor, context, multiline=False, max_lines=1)
+                request = engine.build_request(
+                    cursor, context, plan=strategies.plan("fim"), multiline=False, max_lines=1
+                )
                 tokens = backend.prompt_tokens(request, heal_prefix(request.prefix)[0])
                 if previous and not key.first_on_line:
                     common = next(

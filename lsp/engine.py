@@ -34,7 +34,7 @@ from .postprocess import PostContext, decide_multiline, postprocess
 from .prewarm import Prewarmer
 from .prompt_window import ANCHOR_LINES, fit_tokens, prompt_window, word_end
 from .settings import Settings
-from .strategies import Plan, Strategy, choose, plan, rank
+from .strategies import MULTILINE_TOKEN_FACTOR, Plan, Strategy, choose, plan, rank
 from .suggestion_cache import SuggestionCache
 
 log = logging.getLogger(__name__)
@@ -206,16 +206,16 @@ class Engine:
         cursor: Cursor,
         context: Context,
         *,
+        plan: Plan,
         multiline: bool,
         max_lines: int,
-        n_candidates: int = 1,
         started: float | None = None,
-        plan: Plan | None = None,
         backend: Backend | None = None,
     ) -> InfillRequest:
-        """The model request for `cursor`: its window bounded in `backend`'s tokens (by default
-        the worker's loaded backend; without one, in characters only). ModelError when the
-        document holds a secret."""
+        """The model request for `cursor` under `plan` (lsp/strategies.py), for every feature:
+        its window bounded in `backend`'s tokens (by default the worker's loaded backend;
+        without one, in characters only). `started` (`time.monotonic()`) starts the `deadlineMs`
+        budget when the plan has a deadline. ModelError when the document holds a secret."""
         if is_secret(cursor.path, cursor.text):
             # every prompt is built here (completion, fill-hole): the last gate before a model
             raise ModelError(f"{cursor.path.name} holds a secret: it is never sent to a model")
@@ -226,7 +226,9 @@ class Engine:
             suffix_lines=SUFFIX_LINES,
             max_chars=MAX_WINDOW_CHARS,
         )
-        max_tokens = self.settings.maxTokens * (4 if multiline else 1)
+        max_tokens = plan.max_tokens or self.settings.maxTokens * (
+            MULTILINE_TOKEN_FACTOR if multiline else 1
+        )
         prefix, suffix = win.prefix, win.suffix
         if backend is None and self.worker.loaded and self.worker.error is None:
             backend = self.worker.backend()
@@ -236,7 +238,7 @@ class Engine:
             context, room = _fit_context(context, backend.info.n_ctx - max_tokens - 1)
             prefix, suffix = fit_tokens(prefix, suffix, room, backend.count_tokens)
         deadline = None
-        if self.settings.deadlineMs > 0:
+        if plan.deadline and self.settings.deadlineMs > 0:
             deadline = (started or time.monotonic()) + self.settings.deadlineMs / 1000
         root = self.retriever.root if self.retriever is not None else cursor.path.parent
         return InfillRequest(
@@ -248,15 +250,42 @@ class Engine:
             context=tuple(RepoFile(s.path, s.text) for s in context.snippets),
             max_tokens=max_tokens,
             max_lines=max_lines if multiline else 1,
+            stop=plan.stop,
             deadline=deadline,
-            n_candidates=plan.n_candidates if plan else n_candidates,
-            temperature=plan.temperature if plan else (0.8 if n_candidates > 1 else 0.0),
-            top_p=plan.top_p if plan else 0.95,
-            mode=plan.mode if plan else "auto",
-            score_suffix=plan.score_suffix if plan else False,
-            score_lines=plan.score_lines if plan else 3,
+            n_candidates=plan.n_candidates,
+            temperature=plan.temperature,
+            top_p=plan.top_p,
+            mode=plan.mode,
+            score_suffix=plan.score_suffix,
+            score_lines=plan.score_lines,
             seed=0,
         )
+
+    def candidates(
+        self,
+        backend: Backend,
+        cursor: Cursor,
+        context: Context,
+        plan: Plan,
+        cancel: CancelToken,
+        *,
+        multiline: bool,
+        max_lines: int,
+        started: float | None = None,
+    ) -> list[Candidate]:
+        """The model's candidates for `cursor` under `plan`, in generation order (worker thread
+        only): the one way every feature (inline completion, fill-hole) asks the model. Raises
+        ModelError as `build_request` and the backend do."""
+        request = self.build_request(
+            cursor,
+            context,
+            plan=plan,
+            multiline=multiline,
+            max_lines=max_lines,
+            started=started,
+            backend=backend,
+        )
+        return backend.complete(request, cancel)
 
     # -- running ------------------------------------------------------------------------------
 
@@ -293,19 +322,19 @@ class Engine:
                 cursor.prefix, cursor.suffix, cursor.language, self.settings.multiline
             )
         lines = max_lines or max(1, self.settings.maxLines)
-        # The deadline bounds the model's work, not time spent queued behind a model load.
-        request = self.build_request(
-            cursor,
-            context,
-            multiline=multiline,
-            max_lines=lines,
-            started=time.monotonic(),
-            plan=plan(chosen, items=n_candidates),
-            backend=backend,
-        )
         self._running = (cursor.path, cursor.line, cancel)
         try:
-            candidates = backend.complete(request, cancel)
+            # The deadline bounds the model's work, not time spent queued behind a model load.
+            candidates = self.candidates(
+                backend,
+                cursor,
+                context,
+                plan(chosen, items=n_candidates),
+                cancel,
+                multiline=multiline,
+                max_lines=lines,
+                started=time.monotonic(),
+            )
         finally:
             self._running = None
         timings.add_model(candidates)

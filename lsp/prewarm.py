@@ -110,9 +110,9 @@ class Prewarmer:
         return engine.build_request(
             cursor,
             context,
+            plan=plan(chosen, items=1),
             multiline=multiline,
             max_lines=max(1, engine.settings.maxLines),
-            plan=plan(chosen, items=1),
             backend=backend,
         )
 

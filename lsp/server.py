@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -19,11 +19,10 @@ from repofill.retrieval.languages import language_for
 from repofill.retrieval.types import Cursor
 
 from .client_log import forward_to_client
-from .command_args import command_argument, positions
 from .documents import install as install_documents
-from .engine import Engine, SelectedItem
-from .fill_hole_protocol import (
-    FillCache,
+from .engine import Completion, Engine, SelectedItem
+from .fill.cache import FillCache
+from .fill.protocol import (
     apply_candidate_command,
     candidates_command,
     code_actions,
@@ -33,7 +32,17 @@ from .fill_hole_protocol import (
 )
 from .lifecycle import LifecycleProtocol, watch_parent
 from .prompt_window import word_end
+from .protocol_helpers import (
+    Progress,
+    busy,
+    command_argument,
+    document_version,
+    positions,
+    request_alive,
+    to_json,
+)
 from .runtime import Runtime
+from .settings import Settings
 from .watch import registration
 
 log = logging.getLogger(__name__)
@@ -59,6 +68,23 @@ class RepoFillServer(LanguageServer):
     @property
     def engine(self) -> Engine:
         return self.runtime.engine
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def workspace_root(self) -> Path | None:
+        """The indexed repository's root; None before the index exists."""
+        retriever = self.runtime.retriever
+        return retriever.root if retriever is not None else None
+
+    def busy(self) -> AbstractContextManager[None]:
+        """`working` while a request runs (protocol_helpers.busy)."""
+        return busy(self.runtime, self.set_state)
+
+    def to_json(self, value: Any) -> Any:
+        return to_json(self.protocol, value)
 
     def set_state(self, state: str, message: str = "") -> None:
         """Send `repofill/status` when the state changes; safe to call from any thread."""
@@ -128,7 +154,7 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         watchers = registration(ls.client_capabilities)
         if watchers is not None:  # `.gitignore` and friends: re-decide what may be read
             ls.client_register_capability(watchers)
-        ls.runtime.start_index(_Progress(ls))
+        ls.runtime.start_index(_IndexProgress(ls))
         state, message = ls.runtime.state, ls.runtime.state_message
         ls.state = ""  # force one notification with the current state
         ls.set_state(state, message)
@@ -177,29 +203,13 @@ def create_server(runtime: Runtime) -> RepoFillServer:
             return types.InlineCompletionList(items=[])
         cursor = ls.cursor_at(uri, params.position)
         version = document.version
-        settings = ls.runtime.settings
-        if not settings.language_enabled(_lsp_language(ls, uri)):
+        if not ls.settings.language_enabled(_lsp_language(ls, uri)):
             return types.InlineCompletionList(items=[])
-        invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-        n = max(1, settings.candidates) if invoked else 1
-        if ls.runtime.state == "ready":
-            ls.set_state("working")
-        selected_info = params.context.selected_completion_info
-        selected = _selected_item(document, selected_info)
-        try:
-            if selected is None:
-                span = _word_range(ls, cursor, params.position)
-                result = await ls.engine.complete(uri, cursor, n_candidates=n, explicit=invoked)
-            else:
-                span = selected_info.range  # type: ignore[union-attr]
-                result = await ls.engine.complete_selected(
-                    uri, cursor, selected, n_candidates=n, explicit=invoked
-                )
-        finally:
-            ls.set_state(ls.runtime.state, ls.runtime.state_message)
+        with ls.busy():
+            result, span = await _complete(ls, document, cursor, params)
         if result.status == "error":  # one request: the log, never a popup (editors' issue 20)
             log.warning("inline completion failed: %s", result.message)
-        if _version(ls, uri) != version:
+        if document_version(ls, uri) != version:
             # the document changed while the model worked: the suggestion is for stale text
             return types.InlineCompletionList(items=[])
         items = [types.InlineCompletionItem(insert_text=text, range=span) for text in result.items]
@@ -241,7 +251,7 @@ def create_server(runtime: Runtime) -> RepoFillServer:
     @server.command("repofill.fillHole")
     async def fill_hole(ls: RepoFillServer, *args: Any) -> dict[str, Any]:
         return await fill_command(
-            ls, ls.fills, command_argument(args), request_alive(ls, ls.protocol.msg_id)
+            ls, ls.fills, command_argument(args), request_alive(ls.protocol, ls.protocol.msg_id)
         )
 
     @server.command("repofill.fillHoleCandidates")
@@ -281,9 +291,27 @@ def create_server(runtime: Runtime) -> RepoFillServer:
     return server
 
 
-def request_alive(ls: RepoFillServer, msg_id: Any) -> Callable[[], bool]:
-    """Whether the request `msg_id` is still awaited: pygls drops it once `$/cancelRequest` came."""
-    return lambda: msg_id in ls.protocol._request_futures
+async def _complete(
+    ls: RepoFillServer,
+    document: TextDocument,
+    cursor: Cursor,
+    params: types.InlineCompletionParams,
+) -> tuple[Completion, types.Range]:
+    """The engine's answer for an inline request, and the range its items replace: the word's
+    rest at the cursor, or the suggest list's selected item (which the items extend)."""
+    invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
+    n = max(1, ls.settings.candidates) if invoked else 1
+    info = params.context.selected_completion_info
+    selected = _selected_item(document, info)
+    if selected is None or info is None:
+        span = _word_range(ls, cursor, params.position)
+        return await ls.engine.complete(
+            document.uri, cursor, n_candidates=n, explicit=invoked
+        ), span
+    result = await ls.engine.complete_selected(
+        document.uri, cursor, selected, n_candidates=n, explicit=invoked
+    )
+    return result, info.range
 
 
 def _moved_cursor(params: Any) -> tuple[str, types.Position] | None:
@@ -298,12 +326,6 @@ def _moved_cursor(params: Any) -> tuple[str, types.Position] | None:
     if not isinstance(uri, str) or not isinstance(line, int) or not isinstance(character, int):
         return None
     return uri, types.Position(line=line, character=character)
-
-
-def _version(ls: RepoFillServer, uri: str) -> int | None:
-    """The document's current version; None once it is closed."""
-    document = ls.open_document(uri)
-    return document.version if document is not None else None
 
 
 def _lsp_language(ls: RepoFillServer, uri: str) -> str:
@@ -362,12 +384,12 @@ def _show_error(ls: RepoFillServer, message: str) -> None:
     )
 
 
-class _Progress:
+class _IndexProgress:
     """Index-build progress as `$/progress` begin/report/end; called from the indexing thread."""
 
     def __init__(self, ls: RepoFillServer) -> None:
         self.ls = ls
-        self.token = "repofill-index"
+        self.progress = Progress(ls.work_done_progress, "repofill-index")
         self.started = False
         self.last_pct = -1
 
@@ -377,25 +399,12 @@ class _Progress:
 
     def _report(self, done: int, total: int) -> None:
         pct = int(100 * done / total) if total else 100
-        try:
-            if not self.started:
-                self.started = True
-                self.ls.work_done_progress.create(self.token)
-                self.ls.work_done_progress.begin(
-                    self.token,
-                    types.WorkDoneProgressBegin(
-                        title="RepoFill: indexing", percentage=0, cancellable=False
-                    ),
-                )
-            if done >= total:
-                self.ls.work_done_progress.end(
-                    self.token, types.WorkDoneProgressEnd(message=f"indexed {total} files")
-                )
-            elif pct != self.last_pct:
-                self.ls.work_done_progress.report(
-                    self.token,
-                    types.WorkDoneProgressReport(message=f"{done}/{total} files", percentage=pct),
-                )
-            self.last_pct = pct
-        except Exception:  # progress is informational; a client without support must not break us
-            log.debug("progress report failed", exc_info=True)
+        if not self.started:
+            self.started = True
+            self.progress.create()
+            self.progress.begin("RepoFill: indexing", percentage=0)
+        if done >= total:
+            self.progress.end(f"indexed {total} files")
+        elif pct != self.last_pct:
+            self.progress.report(f"{done}/{total} files", pct)
+        self.last_pct = pct

@@ -10,6 +10,11 @@
   the right side being the next few suffix lines. About 5-10x the model work of greedy, so
   `auto` keeps it for explicit requests (Invoked, fill-hole).
 
+- `hole` (fill-this-hole, never chosen by the setting): several multi-line candidates, the first
+  greedy, the rest sampled; ranked candidates that ended on their own first (end of text, a stop
+  string, or post-processing cut them where they ran past the hole; FIM paper), then by mean
+  log-likelihood per token plus, for left-to-right models, the suffix's per token (InCoder).
+
 `auto`: fim for FIM models; for left-to-right models greedy on automatic requests and rerank on
 explicit ones.
 """
@@ -20,18 +25,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from repofill.models.types import Candidate
+from repofill.models.types import MAX_SCORED_SUFFIX_TOKENS, Candidate
 
-Strategy = Literal["fim", "greedy", "rerank"]
+Strategy = Literal["fim", "greedy", "rerank", "hole"]
 
 RERANK_SAMPLES = 4
 """Sampled candidates besides the greedy one (`bench infill` measures greedy + 4 samples against
 greedy alone: bench/results/infill-single.md)."""
 SAMPLE_TEMPERATURE = 0.8
+"""Softmax temperature of the sampled candidates (every candidate but the first, greedy one);
+InCoder and Codex sampled at 0.8 for pass@k and reranking."""
 SAMPLE_TOP_P = 0.95
+"""Nucleus (top-p) mass of the sampled candidates (probability), as InCoder sampled."""
 SCORE_LINES = 3
 """Suffix lines after the cursor's line that the rerank scores (InCoder scores the whole right
 side; `bench infill` measures the rerank with these 3: bench/results/infill-single.md)."""
+MULTILINE_TOKEN_FACTOR = 4
+"""A multi-line request may generate this many times the `maxTokens` setting (tokens): one
+line's budget times a few lines, the post-processing cuts the rest."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,14 @@ class Plan:
     mode: Literal["auto", "fim", "ltr"]
     score_suffix: bool
     score_lines: int | None
+    max_tokens: int | None = None
+    """The generation budget (tokens); None: the `maxTokens` setting, times
+    MULTILINE_TOKEN_FACTOR for a multi-line request."""
+    stop: tuple[str, ...] = ()
+    """Strings that end generation (besides the backend's own)."""
+    deadline: bool = True
+    """Whether the `deadlineMs` setting bounds the request; an explicit action (fill-hole) is
+    bounded by its token budget and cancellable instead."""
 
 
 def choose(setting: str, family: str, *, explicit: bool) -> Strategy:
@@ -89,6 +108,27 @@ def plan(strategy: Strategy, *, items: int = 1, samples: int = RERANK_SAMPLES) -
     )
 
 
+def hole_plan(
+    items: int, *, score_suffix: bool, max_tokens: int, stop: tuple[str, ...] = ()
+) -> Plan:
+    """The backend request for fill-this-hole: `items` multi-line candidates (the first greedy,
+    the rest sampled), in the model's own format, with no deadline. `score_suffix`: a
+    left-to-right model also scores the text after the hole."""
+    items = max(1, items)
+    return Plan(
+        "hole",
+        n_candidates=items,
+        temperature=SAMPLE_TEMPERATURE if items > 1 else 0.0,
+        top_p=SAMPLE_TOP_P,
+        mode="auto",
+        score_suffix=score_suffix,
+        score_lines=SCORE_LINES,
+        max_tokens=max_tokens,
+        stop=stop,
+        deadline=False,
+    )
+
+
 def rerank_score(candidate: Candidate) -> float:
     """log P(candidate | left) + log P(right | left + candidate); unscored candidates rank last."""
     if candidate.suffix_logprob is None:
@@ -103,13 +143,45 @@ def finished(candidate: Candidate, *, multiline: bool) -> bool:
     return candidate.finish_reason == "lines" and not multiline
 
 
+def hole_score(candidate: Candidate, suffix_tokens: int) -> float:
+    """Mean log-likelihood per generated token, plus the suffix's per token when it was scored
+    (`suffix_tokens`: how many suffix tokens were, at most MAX_SCORED_SUFFIX_TOKENS)."""
+    score = _mean_logprob(candidate)
+    suffix_tokens = min(suffix_tokens, MAX_SCORED_SUFFIX_TOKENS)
+    if candidate.suffix_logprob is not None and suffix_tokens:
+        score += candidate.suffix_logprob / suffix_tokens
+    return score
+
+
+def hole_finished(candidate: Candidate, *, cut: bool) -> bool:
+    """A hole's candidate ended on its own: end of text, a stop string, or `cut` (the
+    post-processing cut it where it ran past the hole: the model had finished the hole)."""
+    return candidate.ended_with_eot or candidate.finish_reason in ("eos", "stop") or cut
+
+
 def rank(
-    candidates: Sequence[Candidate], strategy: Strategy, *, multiline: bool
+    candidates: Sequence[Candidate],
+    strategy: Strategy,
+    *,
+    multiline: bool,
+    cut: Sequence[bool] = (),
+    suffix_tokens: int = 0,
 ) -> list[Candidate]:
     """Candidates best first; cancelled ones are dropped. Ties keep generation order (greedy
-    first), so the ranking is deterministic."""
+    first), so the ranking is deterministic.
+
+    `hole` only: `cut[i]` says post-processing cut candidate i where it ran past the hole (missing
+    entries: False); `suffix_tokens` is how many suffix tokens were scored (hole_score)."""
     usable = [(i, c) for i, c in enumerate(candidates) if c.finish_reason != "cancelled"]
-    if strategy == "rerank":
+    if strategy == "hole":
+        usable.sort(
+            key=lambda ic: (
+                not hole_finished(ic[1], cut=ic[0] < len(cut) and cut[ic[0]]),
+                -hole_score(ic[1], suffix_tokens),
+                ic[0],
+            )
+        )
+    elif strategy == "rerank":
         usable.sort(key=lambda ic: (-rerank_score(ic[1]), ic[0]))
     elif strategy == "fim":
         usable.sort(

@@ -23,6 +23,7 @@ from .fim import FimFormat, detect_format, render_fim, render_left_to_right
 from .gpu import gpu_offload_supported
 from .threads import ThreadPolicy
 from .types import (
+    MAX_SCORED_SUFFIX_TOKENS,
     CancelToken,
     Candidate,
     FinishReason,
@@ -42,8 +43,6 @@ _EVAL_CHUNK = 128
 # A pre-warm evaluates in smaller chunks: a real request waits for at most one of them
 # (32 tokens: about 70 ms at 2.2 ms a prompt token on 2 CPU cores).
 PREWARM_CHUNK = 32
-# At most this many tokens of the text after the hole are scored for reranking.
-_MAX_SCORED_SUFFIX_TOKENS = 64
 # Tokens considered before falling back to sorting the whole vocabulary for top-p sampling.
 _NUCLEUS_CANDIDATES = 1024
 # ggml type ids (ggml.h) for the kvCacheType setting; None leaves llama.cpp's default (f16).
@@ -538,7 +537,7 @@ class LlamaBackend:
             return 0.0
         cand_ids = self._llm.tokenize(generated.encode("utf-8"), add_bos=False, special=False)
         suffix_ids = self._llm.tokenize(follow.encode("utf-8"), add_bos=False, special=False)
-        suffix_ids = suffix_ids[:_MAX_SCORED_SUFFIX_TOKENS]
+        suffix_ids = suffix_ids[:MAX_SCORED_SUFFIX_TOKENS]
         if not suffix_ids:
             return 0.0
         context = prompt + cand_ids

@@ -21,6 +21,12 @@ class RepoFile:
     text: str
 
 
+MAX_SCORED_SUFFIX_TOKENS = 64
+"""At most this many suffix tokens are scored for `InfillRequest.score_suffix` (tokens): the
+rerank's right side is the next few lines (InCoder, Fried et al. 2022), and the bound keeps its
+cost small. The llama backend cuts the suffix there; fill-hole divides by it to score per token."""
+
+
 @dataclass(frozen=True)
 class InfillRequest:
     prefix: str

@@ -20,19 +20,6 @@ PACKAGES = ("lsp", "retrieval", "models", "bench")
 PRODUCT = ("lsp", "retrieval", "models")
 NAMESPACE = "repofill"
 
-# Known violations that other parts of the redesign (issue 18) remove. Each entry must still be
-# present (the test says when one is gone), so the lists only shrink; they end empty.
-ALLOWED_IMPORTS: frozenset[tuple[str, str]] = frozenset(
-    {
-        # The fill-hole protocol takes the server object (under TYPE_CHECKING); it gets a narrow
-        # interface instead.
-        ("repofill.lsp.fill_hole_protocol", "repofill.lsp.server"),
-    }
-)
-"""(importer, imported) edges left out of the cycle check."""
-ALLOWED_BENCH_REFERENCES: frozenset[str] = frozenset()
-"""Product files (relative to the repository root) allowed to name `repofill.bench`."""
-
 
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
@@ -151,13 +138,7 @@ def test_the_checker_sees_a_cycle_and_imports_of_every_kind(tmp_path: Path) -> N
 
 
 def test_no_import_cycles_between_files() -> None:
-    graph = import_graph()
-    for importer, imported in ALLOWED_IMPORTS:
-        assert imported in graph.get(importer, set()), (
-            f"{importer} no longer imports {imported}: remove it from ALLOWED_IMPORTS"
-        )
-        graph[importer].discard(imported)
-    assert cycles(graph) == []
+    assert cycles(import_graph()) == []
 
 
 def _bench_references(path: Path) -> list[str]:
@@ -180,8 +161,4 @@ def test_the_product_never_imports_the_benchmarks() -> None:
         for path in (ROOT / package).rglob("*.py")
         if _bench_references(path)
     )
-    for allowed in ALLOWED_BENCH_REFERENCES:
-        assert allowed in named, (
-            f"{allowed} no longer names repofill.bench: remove it from ALLOWED_BENCH_REFERENCES"
-        )
-    assert [p for p in named if p not in ALLOWED_BENCH_REFERENCES] == []
+    assert named == []

@@ -19,8 +19,8 @@ import pytest_lsp
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
-from repofill.lsp.fill_hole import parses
-from repofill.lsp.holes import find_hole
+from repofill.lsp.fill.candidates import parses
+from repofill.lsp.fill.holes import find_hole
 from repofill.retrieval.languages import language_for_path
 
 from .helpers import (

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from repofill.lsp.holes import error_outside, find_hole, syntax_errors
+from repofill.lsp.fill.holes import error_outside, find_hole, syntax_errors
 
 GOLDEN = Path(__file__).with_name("holes_golden")
 CURSOR, OPEN, CLOSE = "‸", "⟦", "⟧"

@@ -14,18 +14,19 @@ from pathlib import Path
 
 import pytest
 from repofill.lsp.engine import Engine
-from repofill.lsp.fill_hole import (
+from repofill.lsp.fill.action import fill
+from repofill.lsp.fill.candidates import (
     FillCandidate,
     FillOptions,
     FillTarget,
     drop_code_below,
-    fill,
     parses,
-    rank,
+    passed_first,
     stop_strings,
 )
+from repofill.lsp.fill.verify import TestPlan, Verdict, plan_tests, run_tests
 from repofill.lsp.settings import Settings
-from repofill.lsp.verify import TestPlan, Verdict, plan_tests, run_tests
+from repofill.lsp.strategies import hole_finished, hole_score, rank
 from repofill.models.types import (
     CancelToken,
     Candidate,
@@ -164,12 +165,34 @@ async def test_cancel_token_ends_cleanly(tmp_path: Path) -> None:
     assert result.status == "cancelled" and not result.candidates
 
 
+def _raw(text: str, logprob: float, finish: FinishReason) -> Candidate:
+    return Candidate(text, finish, logprob, None, False, Timings(generated_tokens=1))
+
+
 def test_rank_prefers_passed_then_ended_then_score() -> None:
-    a = FillCandidate("a", -0.1, ended=False)
-    b = FillCandidate("b", -0.9, ended=True)
-    c = FillCandidate("c", -0.5, ended=True)
-    d = FillCandidate("d", -3.0, ended=False, verdict="passed")
-    assert [x.text for x in rank([a, b, c, d])] == ["d", "c", "b", "a"]
+    raws = [
+        _raw("a", -0.1, "length"),
+        _raw("b", -0.9, "eos"),
+        _raw("c", -0.5, "length"),  # cut by post-processing where it ran past the hole: ended
+        _raw("d", -3.0, "length"),
+    ]
+    cut = [False, False, True, False]
+    ranked = rank(raws, "hole", multiline=True, cut=cut)
+    fills = {
+        r.text: FillCandidate(r.text, hole_score(r, 0), hole_finished(r, cut=cut[i]))
+        for i, r in enumerate(raws)
+    }
+    fills["d"].verdict = "passed"
+    assert [x.text for x in passed_first([fills[r.text] for r in ranked])] == ["d", "c", "b", "a"]
+    assert [c.text for c in ranked] == ["c", "b", "a", "d"]
+    assert [fills[t].ended for t in "abcd"] == [False, True, True, False]
+
+
+def test_hole_score_is_per_token_plus_the_scored_suffix_per_token() -> None:
+    raw = Candidate("x", "eos", -4.0, -6.0, True, Timings(generated_tokens=2))
+    assert hole_score(raw, 3) == -2.0 + -2.0
+    assert hole_score(raw, 0) == -2.0, "an unscored suffix adds nothing"
+    assert hole_score(raw, 1000) == -2.0 + -6.0 / 64, "at most 64 suffix tokens were scored"
 
 
 def test_parses_per_language() -> None:
@@ -408,3 +431,14 @@ def test_stop_strings_end_generation_where_the_block_ends() -> None:
     assert stop_strings(go, go.index("\t\n") + 1, "go") == ("\n}",)
     java = "class A {\n    int f() {\n        \n    }\n}\n"
     assert stop_strings(java, java.index("        \n") + 8, "java") == ("\n    }",)
+
+
+async def test_the_hole_plan_sets_budget_stops_and_no_deadline(tmp_path: Path) -> None:
+    backend = ScriptedBackend([("return a + b", -0.1, "eos")])
+    engine = Engine(ModelWorker(lambda: backend), Settings(contextBudget=0, deadlineMs=500))
+    result = await fill(engine, _target(tmp_path), FillOptions(candidates=1, max_tokens=77))
+    assert result.status == "ok"
+    request = backend.requests[0]
+    assert request.deadline is None, "an explicit action is bounded by its budget, not deadlineMs"
+    assert request.max_tokens == 77 and request.n_candidates == 1 and request.temperature == 0.0
+    assert "\ndef " in request.stop, "a left-to-right model stops where the hole's block ends"
