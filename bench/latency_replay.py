@@ -161,6 +161,50 @@ def did_move_cursor(client: LspProcess, uri: str, line: int, character: int) -> 
     )
 
 
+class EditedFiles:
+    """The files a simulated editor has open on a server: opened on first use, each edit applied
+    here and sent as `textDocument/didChange` with the next version."""
+
+    def __init__(self, client: LspProcess) -> None:
+        self._client = client
+        self._lines: dict[Path, list[str]] = {}
+        self._versions: dict[Path, int] = {}
+
+    def lines(self, path: Path) -> list[str]:
+        """The file's lines as the server has them (opened with `didOpen` on first use)."""
+        if path not in self._lines:
+            text = path.read_text(encoding="utf-8")
+            self._lines[path] = text.split("\n")
+            self._versions[path] = 1
+            did_open(self._client, path, text)
+        return self._lines[path]
+
+    def edit(self, path: Path, line: int, start: int, end: int, text: str) -> None:
+        """Replace characters [start, end) of `line` with `text`."""
+        lines = self.lines(path)
+        row = lines[line]
+        lines[line] = row[:start] + text + row[end:]
+        self._versions[path] += 1
+        _did_change(self._client, path.as_uri(), self._versions[path], line, start, end, text)
+
+    def text_and_offset(self, path: Path, line: int, column: int) -> tuple[str, int]:
+        """The whole text, and the character offset of (line, column) in it."""
+        lines = self.lines(path)
+        return "\n".join(lines), sum(len(x) + 1 for x in lines[:line]) + column
+
+
+def request_completion(client: LspProcess, uri: str, line: int, column: int) -> Pending:
+    """An Automatic inline-completion request, as editors send one per keystroke."""
+    return client.request(
+        "textDocument/inlineCompletion",
+        {
+            "textDocument": {"uri": uri},
+            "position": {"line": line, "character": column},
+            "context": {"triggerKind": 2},  # Automatic
+        },
+    )
+
+
 # How long the clients wait for the cursor to rest before `repofill/didMoveCursor`, and how long
 # the simulated person then still rests before the first key on a new line.
 CURSOR_REST_S = 0.15
@@ -178,28 +222,17 @@ def replay(
     client, ready_s = start_server(model, root, log_path)
     out = Replay(ready_s=ready_s)
     try:
-        documents: dict[Path, list[str]] = {}
-        versions: dict[Path, int] = {}
+        files = EditedFiles(client)
         previous: KeyResult | None = None
         for plan in plans:
             uri = plan.path.as_uri()
-            if plan.path not in documents:
-                text = plan.path.read_text(encoding="utf-8")
-                documents[plan.path] = text.split("\n")
-                versions[plan.path] = 1
-                did_open(client, plan.path, text)
-            lines = documents[plan.path]
+            files.lines(plan.path)
             for key in plan.keys:
                 if prewarm and key.first_on_line:
                     time.sleep(CURSOR_REST_S)
                     did_move_cursor(client, uri, key.line, key.start)
                     time.sleep(ARRIVAL_REST_S)
-                row = lines[key.line]
-                lines[key.line] = row[: key.start] + key.text + row[key.end :]
-                versions[plan.path] += 1
-                _did_change(
-                    client, uri, versions[plan.path], key.line, key.start, key.end, key.text
-                )
+                files.edit(plan.path, key.line, key.start, key.end, key.text)
                 now = time.perf_counter()
                 if previous is not None:
                     previous.next_key_at = now
@@ -207,16 +240,8 @@ def replay(
                         client.cancel(previous.pending)
                         out.cancels_sent += 1
                 column = key.start + len(key.text)
-                pending = client.request(
-                    "textDocument/inlineCompletion",
-                    {
-                        "textDocument": {"uri": uri},
-                        "position": {"line": key.line, "character": column},
-                        "context": {"triggerKind": 2},  # Automatic
-                    },
-                )
-                text = "\n".join(lines)
-                offset = sum(len(x) + 1 for x in lines[: key.line]) + column
+                pending = request_completion(client, uri, key.line, column)
+                text, offset = files.text_and_offset(plan.path, key.line, column)
                 previous = KeyResult(
                     uri, plan.path, text, offset, key.line, key.first_on_line, pending
                 )

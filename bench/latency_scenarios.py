@@ -32,15 +32,15 @@ from pathlib import Path
 from typing import Any
 
 from .latency_replay import (
+    EditedFiles,
     KeyResult,
     Replay,
     _command,
-    _did_change,
     _model_keys,
     _p,
     did_move_cursor,
-    did_open,
     replay,
+    request_completion,
     start_server,
 )
 from .lsp_client import Pending
@@ -132,58 +132,34 @@ def jump_run(
     client, _ = start_server(model, root, log)
     run = JumpRun(prewarm)
     try:
-        documents: dict[Path, list[str]] = {}
-        versions: dict[Path, int] = {}
+        files = EditedFiles(client)
         for place in places:
             uri = place.path.as_uri()
-            if place.path not in documents:
-                text = place.path.read_text(encoding="utf-8")
-                documents[place.path] = text.split("\n")
-                versions[place.path] = 1
-                did_open(client, place.path, text)
-            lines = documents[place.path]
-            original = lines[place.line]
+            original = files.lines(place.path)[place.line]
             erase, typed = place.keys[0], place.keys[1 : 1 + JUMP_KEYS]
-            lines[place.line] = original[: erase.start] + original[erase.end :]
-            versions[place.path] += 1
-            _did_change(client, uri, versions[place.path], place.line, erase.start, erase.end, "")
+            files.edit(place.path, place.line, erase.start, erase.end, "")
             if prewarm:
                 did_move_cursor(client, uri, place.line, erase.start)
             time.sleep(rest_s)
             keys: list[KeyResult] = []
             for key in typed:
-                row = lines[key.line]
-                lines[key.line] = row[: key.start] + key.text + row[key.end :]
-                versions[place.path] += 1
-                _did_change(
-                    client, uri, versions[place.path], key.line, key.start, key.end, key.text
-                )
+                files.edit(place.path, key.line, key.start, key.end, key.text)
                 now = time.perf_counter()
                 if keys:
                     keys[-1].next_key_at = now
                     if not keys[-1].pending.done.is_set():
                         client.cancel(keys[-1].pending)
                 column = key.start + len(key.text)
-                pending: Pending = client.request(
-                    "textDocument/inlineCompletion",
-                    {
-                        "textDocument": {"uri": uri},
-                        "position": {"line": key.line, "character": column},
-                        "context": {"triggerKind": 2},
-                    },
-                )
-                text = "\n".join(lines)
-                offset = sum(len(x) + 1 for x in lines[: key.line]) + column
+                pending: Pending = request_completion(client, uri, key.line, column)
+                text, offset = files.text_and_offset(place.path, key.line, column)
                 keys.append(KeyResult(uri, place.path, text, offset, key.line, False, pending))
                 time.sleep(key.pause_s)
             keys[-1].pending.done.wait(30)
             latency, suggested = _first_suggestion(keys)
             run.visits.append(Visit(place, latency, suggested, keys))
             # Put the line back as it was, so that the next visit sees the file unchanged.
-            row = lines[place.line]
-            lines[place.line] = original
-            versions[place.path] += 1
-            _did_change(client, uri, versions[place.path], place.line, 0, len(row), original)
+            row = files.lines(place.path)[place.line]
+            files.edit(place.path, place.line, 0, len(row), original)
         time.sleep(0.5)
         run.stats = _command(client, "repofill.stats")
         run.family = str(_command(client, "repofill.status").get("family", ""))
