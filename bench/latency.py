@@ -48,6 +48,7 @@ from repofill.retrieval import Retriever
 from repofill.retrieval.languages import language_for
 from repofill.retrieval.types import Cursor
 
+from .command import reproduce_command
 from .latency_replay import KeyResult, Replay, _model_keys, _p, percentile, replay
 from .sources import DEFAULT_SOURCES, fetch
 from .typist import RetypedLine, choose_lines
@@ -452,11 +453,13 @@ def render_markdown(report: dict[str, Any]) -> str:
     out = [
         "# Latency benchmark",
         "",
-        f"Measured {report['date']} on {report['machine']} ({report['cores']} cores, shared with "
-        "other work while it ran: see the load averages). `repofill bench latency` "
+        f"Measured {report['date']} on {report['machine']} ({report['cores']} cores; each table "
+        "gives the 1-minute load average before and after its part). `repofill bench latency` "
         f"(seed {report['seed']}): a simulated person retypes {report['lines']} lines of real "
         "files over LSP against `repofill serve` (one request per key, the previous one "
         "cancelled). Latency counts only requests answered before the next key.",
+        "",
+        f"Command: `{report.get('command', 'repofill bench latency')}`",
         "",
     ]
     from .latency_scenarios import render_markdown as render_scenarios
@@ -543,6 +546,7 @@ def run(args: argparse.Namespace) -> int:
         rows = [measure_model(m, args, Path(tmp)) for m in models]
     report = {
         "scenarios": parse_scenarios(args.scenarios),
+        "command": reproduce_command("latency"),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()} {platform.processor() or platform.system()}",
         "cores": os.cpu_count(),
