@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .priors import FLOOR
 from .types import Context
 
 
@@ -16,6 +17,10 @@ def format_context(context: Context) -> str:
         lines.append(
             f"## [{i}] source={s.source} type={s.context_type} path={s.path}"
             f" score={s.score:.3f} tokens={s.tokens}"
+        )
+        lines.append(
+            f"# why: {s.source} ({s.context_type}) has prior {s.prior:.2f}; relevance to the"
+            f" cursor {s.relevance:.2f}; score = prior × ({FLOOR} + {1 - FLOOR:.1f} × relevance)"
         )
         lines.append(s.text)
     return "\n".join(lines)

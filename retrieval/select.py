@@ -200,6 +200,9 @@ def _second_pass(state: _Packing) -> None:
 
 
 def _snippet(item: _Packed) -> Snippet:
+    relevance = item.proposal.relevance
+    # score = prior × (FLOOR + (1 − FLOOR) × relevance): the prior is what the rest leaves
+    prior = item.score / (priors_mod.FLOOR + (1 - priors_mod.FLOOR) * relevance)
     return Snippet(
         text=item.text,
         path=item.proposal.path,
@@ -207,6 +210,8 @@ def _snippet(item: _Packed) -> Snippet:
         context_type=item.proposal.context_type,
         score=round(item.score, 4),
         tokens=item.tokens,
+        prior=round(prior, 4),
+        relevance=round(relevance, 4),
     )
 
 

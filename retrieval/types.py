@@ -44,6 +44,12 @@ class Snippet:
     context_type: str
     score: float
     tokens: int
+    prior: float = 0.0
+    """The score's first factor: how useful this source and context type is, 0–1
+    (`retrieval/priors.py`)."""
+    relevance: float = 0.0
+    """The score's second factor: how close the snippet is to the code at the cursor, 0–1
+    (shared names for structure; token-set similarity for windows; `retrieval/proposals.py`)."""
 
 
 @dataclass(frozen=True)

@@ -186,6 +186,27 @@ def test_format_context_shows_provenance(indexed: Build) -> None:
     assert first.text in out
 
 
+def test_each_snippet_says_why_it_was_chosen(indexed: Build) -> None:
+    """`repofill context` gives each snippet's score parts, and they multiply to its score."""
+    from repofill.retrieval.priors import FLOOR
+
+    r = indexed("py_shop")
+    ctx = r.select(
+        cursor_at(r.root, "tests/test_pricing.py", "total_price(items)"), approx_tokens, 512
+    )
+    assert ctx.snippets
+    whys = [line for line in format_context(ctx).splitlines() if line.startswith("# why: ")]
+    assert len(whys) == len(ctx.snippets)
+    for snippet, why in zip(ctx.snippets, whys, strict=True):
+        assert 0 < snippet.prior <= 1 and 0 <= snippet.relevance <= 1, snippet
+        expected = snippet.prior * (FLOOR + (1 - FLOOR) * snippet.relevance)
+        assert abs(expected - snippet.score) < 1e-3, snippet
+        assert (
+            f"prior {snippet.prior:.2f}" in why
+            and f"relevance to the cursor {snippet.relevance:.2f}" in why
+        )
+
+
 def test_disk_cache_makes_a_restart_reuse_parses(
     project: Callable[[str], Path], tmp_path: Path
 ) -> None:
