@@ -16,8 +16,9 @@ file of the project). They differ in which names and which uses count:
   its definition is and however it is written; only its first use in the file below the imports, so
   the code above the cursor has not used it yet and only another file can show what follows.
 
-In both, a use is a whole word not after `.` on a code line (not in an import, a comment line or a
-string literal; `use_sites`), and each file gives at most two holes, drawn at random with `--seed`.
+In both, a use is a whole word not after `.` or `::` on a code line (not in an import, a comment
+line or a string literal; `use_sites`), and each file gives at most two holes, drawn at random
+with `--seed`.
 """
 
 from __future__ import annotations

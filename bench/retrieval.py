@@ -66,7 +66,9 @@ DEF_PATTERNS: dict[str, re.Pattern[str]] = {
         r"^(?:public\s+|abstract\s+|final\s+|sealed\s+)*(?:class|interface|enum|record)\s+([A-Za-z_]\w*)"
     ),
 }
-_IMPORT_LINE = re.compile(r"^\s*(from\s|import\s|export\s.*\bfrom\b|\}\s*from\s|use\s|#include)")
+_IMPORT_LINE = re.compile(
+    r"^\s*(from\s|import\s|export\s.*\bfrom\b|\}\s*from\s|(?:pub(?:\([^)]*\))?\s+)?use\s|#include)"
+)
 
 
 def approx_tokens(text: str) -> int:
@@ -167,12 +169,13 @@ def sample_holes(candidates: list[Hole], count: int, rng: random.Random) -> list
 
 def use_sites(lines: list[str], names: Iterable[str]) -> Iterator[tuple[int, int, str]]:
     """(line, column, name) of the first use of any of `names` on each line of code: a whole word
-    not after `.` (not an attribute), outside import statements, comment lines and (by a quote
-    count) string literals. Lines and columns are 0-based; columns count characters."""
+    not after `.` or `::` (not an attribute or a path's tail), outside import statements (Rust's
+    `pub use` too), comment lines and (by a quote count) string literals. Lines and columns are
+    0-based; columns count characters."""
     wanted = list(dict.fromkeys(names))
     if not wanted:
         return
-    word = re.compile(r"(?<![\w.$])(" + "|".join(map(re.escape, wanted)) + r")\b")
+    word = re.compile(r"(?<![\w.$])(?<!::)(" + "|".join(map(re.escape, wanted)) + r")\b")
     in_import = False
     for i, line in enumerate(lines):
         stripped = line.lstrip()

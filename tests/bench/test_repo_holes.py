@@ -122,3 +122,33 @@ def test_go_package_uses_are_crosscodeeval_holes_only(tmp_path: Path) -> None:
     target = r.index.entries["main.go"].lines[9][holes[0].column :]
     assert target == "shapes.Area(2))"  # the rest of the line
     assert lines[9] == "\tfmt.Println(" and cursor.prefix.endswith("\tfmt.Println(")
+
+
+RUST_PROJECT = {
+    "Cargo.toml": '[package]\nname = "tiny"\nversion = "0.1.0"\n',
+    "src/lib.rs": "pub mod ast;\npub mod print;\npub use crate::ast::{\n    Ast,\n};\n",
+    "src/ast.rs": "pub enum Ast {\n    Class(u8),\n}\n\npub struct Class;\n",
+    "src/print.rs": (
+        "use crate::ast::{Ast, Class};\n"
+        "\n"
+        "pub fn show(a: Ast) -> u8 {\n"  # line 2
+        "    match a {\n"
+        "        Ast::Class(x) => x,\n"  # line 4: `Class` here is the variant, not the import
+        "    }\n"
+        "}\n"
+        "\n"
+        "pub fn make() -> Class {\n"  # line 8
+        "    Class\n"
+        "}\n"
+    ),
+}
+
+
+def test_rust_paths_and_pub_use_are_not_uses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(repo_holes, "PER_FILE", 10)
+    r = _project(tmp_path, RUST_PROJECT)
+    assert imported_project_names(r, "src/print.rs") == {"Ast": "src/ast.rs", "Class": "src/ast.rs"}
+    holes = find_crosscodeeval_holes(r, 10, random.Random(0))
+    assert _sites(holes) == {("src/print.rs", 2, 15, "Ast"), ("src/print.rs", 8, 17, "Class")}
