@@ -131,6 +131,7 @@ class FixedContext:
     def __init__(self, root: Path, context: Context) -> None:
         self.root = root
         self.context = context
+        self.generation = 0  # the engine keeps a block's context until this changes: never
 
     def select(self, cursor: Cursor, count_tokens: CountTokens, budget: int) -> Context:
         return self.context

@@ -76,3 +76,28 @@ def test_count_holes_writes_file_and_hole_counts_without_a_model(tmp_path: Path)
     assert result["holes_kind"] == "crosscodeeval" and result["split"] == ""
     assert result["projects"]["proj"]["holes"] == 1
     assert result["projects"]["proj"]["files"] == 3
+
+
+def test_a_baseline_context_goes_through_the_engine(tmp_path: Path) -> None:
+    from typing import cast
+
+    from repofill.lsp.factory import build_engine
+    from repofill.lsp.settings import Settings
+    from repofill.models.types import CancelToken
+    from repofill.retrieval import Retriever
+
+    from ..lsp.test_speed_behaviour import ScriptedBackend
+
+    backend = ScriptedBackend("helper(2)")
+    chunk = Chunk("lib.py", 0, 1, "def helper(x):\n    return x")
+    context = as_context("bm25_sub", [chunk], backend.count_tokens, 512)
+    fixed = cast(Retriever, FixedContext(tmp_path, context))
+    engine = build_engine(Settings(deadlineMs=0, debounceMs=0), fixed, load=lambda: backend)
+    cursor = Cursor("value = ", 8, tmp_path / "main.py", "python")
+    try:
+        result = engine.run(backend, cursor, CancelToken(), multiline=False, strategy="greedy")
+    finally:
+        engine.worker.close()
+    assert result.items == ["helper(2)"]
+    assert result.context.snippets == context.snippets
+    assert [f.text for f in backend.requests[0].context] == [chunk.text]
