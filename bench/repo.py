@@ -1,16 +1,21 @@
 """`repofill bench repo`: repository-level line completion with the model, per context strategy.
 
-Projects and holes are the retrieval benchmark's (bench/sources.py, `find_holes` in
-bench/retrieval.py): lines that use a name imported from another file of the project, the cursor
+Projects are real open-source sources (bench/sources.py): `--source` specs, `--repo` folders, or
+one side of the dev/test split in bench/repo_split.json (`--split`). Holes (bench/repo_holes.py,
+`--holes-kind`): lines that use a name imported from another file of the project, the cursor
 before that name, the rest of the line as the target, the whole file otherwise visible (the engine
 builds its prefix and suffix windows from it, as in an editor). Every context strategy gets the
 same model, the same token budget (counted with the model's tokenizer) and the same engine path
-(`Engine.run`, greedy, single line, post-processing on); only the repository context differs:
+(`Engine.run`, greedy, single line, post-processing on; a baseline's snippets stand in for the
+Retriever's through `FixedContext`); only the repository context differs:
 
 - none: no repository context (in-file prefix window only);
 - recent: llama.vim-style ring buffer of chunks around previously visited cursors;
 - jaccard: Copilot-style 60-line windows ranked by Jaccard similarity;
-- bm25: CrossCodeEval-style 10-line chunks ranked by BM25;
+- bm25 / bm25_sub: 20-line windows (step 10) ranked by BM25 (`rank-bm25`) with the last 10 lines
+  before the cursor, whole-identifier / sub-word tokens;
+- repocoder / repocoder_sub: RepoCoder's 20-line windows (step 10) ranked by Jaccard similarity
+  with the last 20 lines before the cursor, whole-identifier / sub-word tokens;
 - rlpg: RepoFill's Retriever (RLPG proposals).
 
 Metrics: CrossCodeEval's code EM, edit similarity, identifier EM and F1 (bench/repo_metrics.py).
@@ -40,18 +45,39 @@ from repofill.retrieval.types import Context, CountTokens, Cursor, Snippet
 from . import repo_metrics as metrics
 from . import retrieval_baselines as base
 from .command import bench_settings, reproduce_command
-from .retrieval import find_holes, holed_cursor
-from .sources import DEFAULT_SOURCES, cache_dir, fetch, parse_spec
+from .repo_holes import HOLE_KINDS, holes_of_kind
+from .retrieval import Hole, holed_cursor
+from .sources import (
+    DEFAULT_SOURCES,
+    SPEC_FORMS,
+    SPLIT_FILE,
+    SPLITS,
+    SourceSpec,
+    cache_dir,
+    fetch,
+    load_split,
+    parse_spec,
+)
 
 RESULTS = Path("bench/results")
-METHODS: tuple[str, ...] = ("none", "recent", "jaccard", "bm25", "rlpg")
+METHODS: tuple[str, ...] = ("none", "bm25", "bm25_sub", "repocoder", "repocoder_sub", "rlpg")
 LABELS = {
     "none": "none (in-file prefix only)",
     "in_file": "in-file only (more of the current file)",
     "recent": "recent chunks (llama.vim)",
-    "jaccard": "Jaccard windows (Copilot)",
-    "bm25": "BM25 chunks (CrossCodeEval)",
+    "jaccard": "Jaccard 60-line windows (Copilot)",
+    "bm25": "BM25 windows, identifiers (rank-bm25)",
+    "bm25_sub": "BM25 windows, sub-words (rank-bm25)",
+    "repocoder": "Jaccard 20-line windows, identifiers (RepoCoder)",
+    "repocoder_sub": "Jaccard 20-line windows, sub-words (RepoCoder)",
     "rlpg": "RLPG (RepoFill)",
+}
+# The windowed baselines of bench/retrieval_baselines.py: class and token kind per method.
+WINDOWED: dict[str, tuple[type[base.RankedWindows], base.Tokenize]] = {
+    "bm25": (base.BM25Windows, base.identifier_tokens),
+    "bm25_sub": (base.BM25Windows, base.subword_tokens),
+    "repocoder": (base.JaccardWindowsRepoCoder, base.identifier_tokens),
+    "repocoder_sub": (base.JaccardWindowsRepoCoder, base.subword_tokens),
 }
 METRICS = ("em", "es", "id_em", "id_f1")
 
@@ -65,7 +91,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         action="extend",
         default=[],
-        help="pypi:NAME==VER or npm:NAME@VER[:subdir] (default: the retrieval benchmark's list)",
+        help=f"{SPEC_FORMS} (default: the retrieval benchmark's list)",
+    )
+    parser.add_argument(
+        "--split",
+        choices=SPLITS,
+        help=f"the projects of one side of the dev/test split ({SPLIT_FILE.name})",
+    )
+    parser.add_argument(
+        "--holes-kind",
+        choices=HOLE_KINDS,
+        default="current",
+        help="which holes (bench/repo_holes.py): current (any use of a name defined once at top "
+        "level) or crosscodeeval (first use of any name an import binds to a project file)",
+    )
+    parser.add_argument(
+        "--count-holes",
+        action="store_true",
+        help="fetch and index the projects, write their file and hole counts; no model",
     )
     parser.add_argument("--holes", type=int, default=30, help="holes per project")
     parser.add_argument("--budget", type=int, default=512, help="repository-context tokens")
@@ -88,6 +131,7 @@ class FixedContext:
     def __init__(self, root: Path, context: Context) -> None:
         self.root = root
         self.context = context
+        self.generation = 0  # the engine keeps a block's context until this changes: never
 
     def select(self, cursor: Cursor, count_tokens: CountTokens, budget: int) -> Context:
         return self.context
@@ -112,6 +156,19 @@ def score(prediction: str, target: str, language: str) -> dict[str, float]:
     }
 
 
+def project_holes(
+    label: str, root: Path, args: argparse.Namespace
+) -> tuple[Retriever, list[Hole], random.Random]:
+    """The project's index, its holes (`--holes-kind`, `--holes`, `--seed`) and the random
+    generator that drew them (it goes on to order the visits)."""
+    rng = random.Random(args.seed)
+    retriever = Retriever(root, use_cache=False)
+    retriever.build()
+    holes = holes_of_kind(args.holes_kind, retriever, args.holes, rng)
+    print(f"{label}: {retriever.file_count} files, {len(holes)} holes", file=sys.stderr)
+    return retriever, holes, rng
+
+
 def measure_project(
     label: str,
     root: Path,
@@ -121,15 +178,13 @@ def measure_project(
     methods: list[str],
     log_path: Path,
     done: set[str],
+    inventory: dict[str, dict[str, Any]],
 ) -> list[dict]:
-    rng = random.Random(args.seed)
-    retriever = Retriever(root, use_cache=False)
-    retriever.build()
-    holes = find_holes(retriever, args.holes, rng)
-    print(f"{label}: {retriever.file_count} files, {len(holes)} holes", file=sys.stderr)
+    retriever, holes, rng = project_holes(label, root, args)
+    inventory.setdefault(label, {}).update(files=retriever.file_count, holes=len(holes))
     files = {p: e.lines for p, e in retriever.index.entries.items()}
-    jaccard = base.JaccardWindows(files)
-    bm25 = base.BM25Chunks(files)
+    jaccard = base.JaccardWindows(files) if "jaccard" in methods else None
+    windowed = {m: cls(files, tokenize) for m, (cls, tokenize) in WINDOWED.items() if m in methods}
     recent = base.RecentChunks()
     count = backend.count_tokens
     budget = args.budget
@@ -138,6 +193,8 @@ def measure_project(
     rng.shuffle(visit_order)  # a user jumps between files; `recent` sees the previous visits
     for n, hole in enumerate(visit_order, 1):
         key = f"{label}:{hole.path}:{hole.line}"
+        if args.holes_kind != "current":  # two names' first uses may share a line
+            key += f":{hole.column}"
         cursor, lines = holed_cursor(retriever, hole)
         target = files[hole.path][hole.line][hole.column :].rstrip()
         head = lines[hole.line]
@@ -152,10 +209,11 @@ def measure_project(
                         chunks = base.in_file(hole.path, lines, hole.line, count, budget)
                     elif method == "recent":
                         chunks = recent.select(hole.path, count, budget)
-                    elif method == "jaccard":
+                    elif method == "jaccard" and jaccard is not None:
                         chunks = jaccard.select(hole.path, lines, hole.line, head, count, budget)
                     else:
-                        chunks = bm25.select(hole.path, [*lines[: hole.line], head], count, budget)
+                        ranker = windowed[method]
+                        chunks = ranker.select(hole.path, lines, hole.line, head, count, budget)
                     context = as_context(method, chunks, count, budget)
                     selector = cast(Retriever, FixedContext(retriever.root, context))
                 # A fresh engine per strategy: the engine keeps a block's context between requests.
@@ -208,6 +266,11 @@ def markdown(result: dict) -> str:
         f"Model: {result['model']}, greedy, single line, {result['budget']}-token repository "
         f"context budget, through `Engine.run`. Machine: {result['machine']}."
     )
+    if result.get("split") or result.get("holes_kind"):
+        out.append("")
+        out.append(
+            f"Split: {result.get('split') or 'none'}; holes: {result.get('holes_kind', 'current')}."
+        )
     out.append("")
     out.append(f"All projects pooled ({result['holes']} holes):")
     out.append("")
@@ -250,18 +313,74 @@ def chart(result: dict, path: Path) -> bool:
     )
 
 
+def fetch_projects(
+    args: argparse.Namespace,
+) -> tuple[list[tuple[str, Path]], dict[str, dict[str, Any]]]:
+    """(label, source folder) of every project to measure (`--repo`, `--source`, `--split`; the
+    retrieval benchmark's list when none is given), fetched into the cache, and what the results
+    record of each: its source spec, registry, version and split."""
+    roots: list[tuple[str, Path]] = [(p.resolve().name, p.resolve()) for p in args.repo]
+    inventory: dict[str, dict[str, Any]] = {label: {"repo": str(p)} for label, p in roots}
+    specs: list[tuple[SourceSpec, str]] = [(parse_spec(s), "") for s in args.source]
+    if args.split:
+        specs += [(spec, args.split) for spec in load_split(args.split)]
+    if not roots and not specs:
+        specs = [(spec, "") for spec in DEFAULT_SOURCES]
+    for spec, split in specs:
+        print(f"fetching {spec.key} into {cache_dir()}", file=sys.stderr)
+        label = f"{spec.name} {spec.version}"
+        roots.append((label, fetch(spec)))
+        inventory[label] = {
+            "source": spec_text(spec),
+            "registry": spec.registry,
+            "version": spec.version,
+            **({"split": split} if split else {}),
+        }
+    return roots, inventory
+
+
+def spec_text(spec: SourceSpec) -> str:
+    """The spec as `--source` takes it."""
+    sep = {"pypi": "==", "npm": "@", "deb": "="}[spec.registry]
+    tail = f":{spec.subdir}" if spec.subdir else ""
+    return f"{spec.registry}:{spec.name}{sep}{spec.version}{tail}"
+
+
+def count_holes(args: argparse.Namespace) -> int:
+    """`--count-holes`: fetch and index the projects, find their holes, write the counts (JSON
+    at the results stem + `-holes.json`); no model."""
+    roots, inventory = fetch_projects(args)
+    for label, root in roots:
+        retriever, holes, _ = project_holes(label, root, args)
+        inventory[label].update(
+            files=retriever.file_count,
+            holes=len(holes),
+            holed_files=len({h.path for h in holes}),
+        )
+    result = {
+        "benchmark": "repository-level line completion: hole counts only (no model)",
+        "command": reproduce_command("repo"),
+        "split": args.split or "",
+        "holes_kind": args.holes_kind,
+        "holes_asked": args.holes,
+        "seed": args.seed,
+        "projects": inventory,
+    }
+    out = args.out.with_name(args.out.name + "-holes.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(inventory, indent=1), file=sys.stderr)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.count_holes:
+        return count_holes(args)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     for m in methods:
         if m not in LABELS:
             raise ValueError(f"unknown context strategy {m!r} ({', '.join(LABELS)})")
-    roots: list[tuple[str, Path]] = [(p.resolve().name, p.resolve()) for p in args.repo]
-    specs = [parse_spec(s) for s in args.source]
-    if not roots and not specs:
-        specs = list(DEFAULT_SOURCES)
-    for spec in specs:
-        print(f"fetching {spec.key} into {cache_dir()}", file=sys.stderr)
-        roots.append((f"{spec.name} {spec.version}", fetch(spec)))
+    roots, inventory = fetch_projects(args)
     settings = bench_settings(args, contextBudget=args.budget)
     engine = build_engine(settings, options=llama_options(settings, seed=args.seed))
     backend = engine.worker.backend()
@@ -276,7 +395,9 @@ def run(args: argparse.Namespace) -> int:
     rows = list(previous)
     try:
         for label, root in roots:
-            rows += measure_project(label, root, args, engine, backend, methods, log_path, done)
+            rows += measure_project(
+                label, root, args, engine, backend, methods, log_path, done, inventory
+            )
     finally:
         engine.worker.close()
         backend.close()
@@ -291,6 +412,9 @@ def run(args: argparse.Namespace) -> int:
         "machine": f"{platform.machine()}, CPU only, shared with other jobs",
         "command": command,
         "budget": args.budget,
+        "split": args.split or "",
+        "holes_kind": args.holes_kind,
+        "sources": inventory,
         "edit_similarity": "normalised Indel similarity (= fuzz.ratio), own implementation",
         "methods": methods,
         "holes": len(rows),

@@ -17,10 +17,8 @@ _IDENT = re.compile(r"[_a-zA-Z]\w*")
 _STRINGS = re.compile(
     r"'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\n])*'?|\"(?:\\.|[^\"\\\n])*\"?|`(?:\\.|[^`\\])*`?"
 )
-_COMMENT = {
-    "python": re.compile(r"#.*"),
-    "js": re.compile(r"//.*|/\*[\s\S]*?\*/"),
-}
+_C_COMMENT = re.compile(r"//.*|/\*[\s\S]*?\*/")
+_COMMENT = {"python": re.compile(r"#.*"), "js": _C_COMMENT, "go": _C_COMMENT, "rust": _C_COMMENT}
 _JS_KEYWORDS = frozenset(
     [
         "abstract",
@@ -95,14 +93,102 @@ _JS_KEYWORDS = frozenset(
         "yield",
     ]
 )
+# The Go specification's keywords, and Rust's strict and reserved keywords (The Rust Reference).
+_GO_KEYWORDS = frozenset(
+    [
+        "break",
+        "case",
+        "chan",
+        "const",
+        "continue",
+        "default",
+        "defer",
+        "else",
+        "fallthrough",
+        "for",
+        "func",
+        "go",
+        "goto",
+        "if",
+        "import",
+        "interface",
+        "map",
+        "package",
+        "range",
+        "return",
+        "select",
+        "struct",
+        "switch",
+        "type",
+        "var",
+    ]
+)
+_RUST_KEYWORDS = frozenset(
+    [
+        "as",
+        "async",
+        "await",
+        "break",
+        "const",
+        "continue",
+        "crate",
+        "dyn",
+        "else",
+        "enum",
+        "extern",
+        "false",
+        "fn",
+        "for",
+        "if",
+        "impl",
+        "in",
+        "let",
+        "loop",
+        "match",
+        "mod",
+        "move",
+        "mut",
+        "pub",
+        "ref",
+        "return",
+        "self",
+        "Self",
+        "static",
+        "struct",
+        "super",
+        "trait",
+        "true",
+        "type",
+        "unsafe",
+        "use",
+        "where",
+        "while",
+        "abstract",
+        "become",
+        "box",
+        "do",
+        "final",
+        "macro",
+        "override",
+        "priv",
+        "typeof",
+        "unsized",
+        "virtual",
+        "yield",
+        "try",
+    ]
+)
 KEYWORDS = {
     "python": frozenset(keyword.kwlist) | frozenset(keyword.softkwlist),
     "js": _JS_KEYWORDS,
+    "go": _GO_KEYWORDS,
+    "rust": _RUST_KEYWORDS,
 }
 
 
 def family(language: str) -> str:
-    return "python" if language == "python" else "js"
+    """The keyword and comment family of a language id: python, go, rust, or js (the rest)."""
+    return language if language in ("python", "go", "rust") else "js"
 
 
 def exact_match(prediction: str, target: str) -> bool:

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +66,9 @@ DEF_PATTERNS: dict[str, re.Pattern[str]] = {
         r"^(?:public\s+|abstract\s+|final\s+|sealed\s+)*(?:class|interface|enum|record)\s+([A-Za-z_]\w*)"
     ),
 }
-_IMPORT_LINE = re.compile(r"^\s*(from\s|import\s|export\s.*\bfrom\b|\}\s*from\s|use\s|#include)")
+_IMPORT_LINE = re.compile(
+    r"^\s*(from\s|import\s|export\s.*\bfrom\b|\}\s*from\s|(?:pub(?:\([^)]*\))?\s+)?use\s|#include)"
+)
 
 
 def approx_tokens(text: str) -> int:
@@ -150,28 +152,45 @@ def find_holes(retriever: Retriever, count: int, rng: random.Random) -> list[Hol
                     names[local] = found[0]
         if not names:
             continue
-        word = re.compile(r"(?<![\w.$])(" + "|".join(map(re.escape, names)) + r")\b")
-        in_import = False
         per_file: list[Hole] = []
-        for i, line in enumerate(entry.lines):
-            stripped = line.lstrip()
-            if in_import:
-                in_import = ")" not in line and "}" not in line
-                continue
-            if _IMPORT_LINE.match(line):
-                in_import = line.rstrip().endswith(("(", "{", "\\", ","))
-                continue
-            if stripped.startswith(("#", "//", "*", "/*", '"""', "'''")):
-                continue
-            m = word.search(line)
-            if not m or line[: m.start()].count('"') % 2 or line[: m.start()].count("'") % 2:
-                continue
-            def_path, key = names[m.group(1)]
-            per_file.append(Hole(path, i, m.start(), m.group(1), def_path, key))
+        for i, column, name in use_sites(entry.lines, names):
+            def_path, key = names[name]
+            per_file.append(Hole(path, i, column, name, def_path, key))
         rng.shuffle(per_file)
         candidates.extend(per_file[:2])
+    return sample_holes(candidates, count, rng)
+
+
+def sample_holes(candidates: list[Hole], count: int, rng: random.Random) -> list[Hole]:
+    """`count` of the candidates at random, in file and line order."""
     rng.shuffle(candidates)
     return sorted(candidates[:count], key=lambda h: (h.path, h.line))
+
+
+def use_sites(lines: list[str], names: Iterable[str]) -> Iterator[tuple[int, int, str]]:
+    """(line, column, name) of the first use of any of `names` on each line of code: a whole word
+    not after `.` or `::` (not an attribute or a path's tail), outside import statements (Rust's
+    `pub use` too), comment lines and (by a quote count) string literals. Lines and columns are
+    0-based; columns count characters."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return
+    word = re.compile(r"(?<![\w.$])(?<!::)(" + "|".join(map(re.escape, wanted)) + r")\b")
+    in_import = False
+    for i, line in enumerate(lines):
+        stripped = line.lstrip()
+        if in_import:
+            in_import = ")" not in line and "}" not in line
+            continue
+        if _IMPORT_LINE.match(line):
+            in_import = line.rstrip().endswith(("(", "{", "\\", ","))
+            continue
+        if stripped.startswith(("#", "//", "*", "/*", '"""', "'''")):
+            continue
+        m = word.search(line)
+        if not m or line[: m.start()].count('"') % 2 or line[: m.start()].count("'") % 2:
+            continue
+        yield i, m.start(), m.group(1)
 
 
 def _module_matches(module: str, def_path: str) -> bool:
@@ -216,7 +235,7 @@ def measure_project(
     log(f"{label}: {retriever.file_count} files indexed in {build_s:.1f} s, {len(holes)} holes")
     files = {p: e.lines for p, e in retriever.index.entries.items()}
     jaccard = base.JaccardWindows(files)
-    bm25 = base.BM25Chunks(files)
+    bm25 = base.BM25Windows(files, size=10, step=10)
     recent = base.RecentChunks()
     budgets = list(args.budgets)
     hits = {m: {b: 0 for b in budgets} for m in METHODS}
@@ -240,7 +259,7 @@ def measure_project(
                 "in_file": base.in_file(hole.path, lines, hole.line, approx_tokens, b),
                 "recent": recent.select(hole.path, approx_tokens, b),
                 "jaccard": jaccard.select(hole.path, lines, hole.line, head, approx_tokens, b),
-                "bm25": bm25.select(hole.path, [*lines[: hole.line], head], approx_tokens, b),
+                "bm25": bm25.select(hole.path, lines, hole.line, head, approx_tokens, b),
             }
             for method, chunks in found.items():
                 if contains_definition([(c.path, c.text) for c in chunks], hole):

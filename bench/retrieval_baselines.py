@@ -1,5 +1,5 @@
-"""Baseline context selectors for `repofill bench retrieval`, each packing snippets into the same
-token budget as RLPG so the figures compare like with like.
+"""Baseline context selectors for `repofill bench retrieval` and `bench repo`, each packing
+snippets into the same token budget as RLPG so the figures compare like with like.
 
 - in-file: only the current file, beyond what the engine already shows (lines above the prefix
   window, nearest first, then below the suffix window).
@@ -8,21 +8,48 @@ token budget as RLPG so the figures compare like with like.
   first.
 - jaccard (Copilot): 60-line windows (step 20) of every other file, ranked by Jaccard similarity
   of identifier sets with the 60 lines before the cursor.
-- bm25 (CrossCodeEval): 10-line chunks of every other file ranked by BM25 (k1 1.2, b 0.75) with
-  the last 10 non-blank prefix lines as the query; packed in rank order while they fit.
+- BM25 windows (`BM25Windows`): line windows of every other file ranked by Okapi BM25 as the
+  `rank-bm25` library scores it (`BM25Okapi` with its defaults: k1 1.5, b 0.75, epsilon 0.25),
+  the last 10 lines before the cursor as the query: 10-line chunks in `bench retrieval`
+  (CrossCodeEval's chunking), 20-line windows with a step of 10 in `bench repo`.
+- RepoCoder windows (`JaccardWindowsRepoCoder`): 20-line windows with a step of 10 of every other
+  file ranked by the Jaccard similarity of their token set with that of the last 20 lines before
+  the cursor (RepoCoder's sparse retrieval; Zhang et al., EMNLP 2023).
+
+The windowed baselines pack the best windows that do not overlap an already chosen one, in rank
+order while they fit. Their tokens are whole identifiers (`identifier_tokens`) or identifiers split
+into lower-case sub-words (`subword_tokens`: `get_trainable_paths` → get, trainable, paths;
+`CalibStateRepository` → calib, state, repository).
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from repofill.retrieval.similar_windows import WindowIndex, tokens
 
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SUBWORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+Tokenize = Callable[[str], list[str]]
+
+
+def identifier_tokens(text: str) -> list[str]:
+    """Whole identifiers (`[A-Za-z_][A-Za-z0-9_]*`), in order, repeats kept, case kept."""
+    return _TOKEN.findall(text)
+
+
+def subword_tokens(text: str) -> list[str]:
+    """Each identifier split at underscores, at lower-to-upper case changes, at the end of an
+    acronym (`HTTPServer` → http, server) and around digit runs, lower-cased; in order, repeats
+    kept."""
+    return [part.lower() for ident in _TOKEN.findall(text) for part in _SUBWORD.findall(ident)]
+
+
+TOKENIZERS: dict[str, Tokenize] = {"identifiers": identifier_tokens, "subwords": subword_tokens}
 
 
 @dataclass(frozen=True)
@@ -105,74 +132,139 @@ class JaccardWindows:
     def select(
         self, path: str, lines: list[str], line: int, head: str, count: Count, budget: int
     ) -> list[Chunk]:
-        query = "\n".join([*lines[max(0, line - self.size + 1) : line], head])
+        query = query_before_cursor(lines, line, head, self.size)
         hits = self.index.query(query, k=30, exclude=frozenset({path}))
-        chosen: list[Chunk] = []
-        for h in hits:
-            if any(c.path == h.path and h.start < c.end and c.start < h.end for c in chosen):
-                continue
-            chosen.append(
-                Chunk(h.path, h.start, h.end, "\n".join(self.files[h.path][h.start : h.end]))
-            )
-        return pack_chunks(chosen, count, budget)
+        ranked = (
+            Chunk(h.path, h.start, h.end, "\n".join(self.files[h.path][h.start : h.end]))
+            for h in hits
+        )
+        return pack_chunks(non_overlapping(ranked), count, budget)
 
 
-class BM25Chunks:
+def non_overlapping(ranked: Iterable[Chunk]) -> list[Chunk]:
+    """The chunks in order, less each one that overlaps an earlier one of the same file."""
+    chosen: list[Chunk] = []
+    for h in ranked:
+        if any(c.path == h.path and h.start < c.end and c.start < h.end for c in chosen):
+            continue
+        chosen.append(h)
+    return chosen
+
+
+def query_before_cursor(lines: list[str], line: int, head: str, count: int) -> str:
+    """The last `count` lines before the cursor: the `count - 1` whole lines above the cursor's
+    line (0-based `line`) and that line up to the cursor (`head`)."""
+    return "\n".join([*lines[max(0, line - count + 1) : line], head])
+
+
+class RankedWindows:
+    """Line windows of every file (`size` lines starting every `step` lines; a file's last one may
+    be shorter; windows without a token left out) with their tokens and an inverted index from
+    token to window ids. A subclass scores the windows that share a token with the query
+    (`scores`); `select` packs the best of them."""
+
     def __init__(
-        self, files: dict[str, list[str]], size: int = 10, k1: float = 1.2, b: float = 0.75
+        self,
+        files: dict[str, list[str]],
+        tokenize: Tokenize = identifier_tokens,
+        size: int = 20,
+        step: int = 10,
+        query_lines: int = 20,
     ) -> None:
-        self.chunks: list[Chunk] = []
-        self.k1, self.b = k1, b
-        vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        tfs: list[int] = []
-        lengths: list[int] = []
+        self.tokenize = tokenize
+        self.query_lines = query_lines
+        self.windows: list[Chunk] = []
+        self.window_tokens: list[list[str]] = []
+        postings: dict[str, list[int]] = {}
         for path, lines in files.items():
-            for s in range(0, len(lines), size):
-                text = "\n".join(lines[s : s + size])
-                toks = _TOKEN.findall(text)
+            n = len(lines)
+            for start in range(0, max(1, n - size + step), step) if n else range(0):
+                end = min(n, start + size)
+                text = "\n".join(lines[start:end])
+                toks = tokenize(text)
                 if not toks:
                     continue
-                cid = len(self.chunks)
-                self.chunks.append(Chunk(path, s, min(len(lines), s + size), text))
-                lengths.append(len(toks))
-                counts: dict[int, int] = {}
-                for t in toks:
-                    tid = vocab.setdefault(t, len(vocab))
-                    counts[tid] = counts.get(tid, 0) + 1
-                for tid, c in counts.items():
-                    rows.append(tid)
-                    cols.append(cid)
-                    tfs.append(c)
-        self.vocab = vocab
-        order = np.argsort(np.asarray(rows, dtype=np.int64), kind="stable")
-        self.post_chunk = np.asarray(cols, dtype=np.int32)[order]
-        self.post_tf = np.asarray(tfs, dtype=np.float32)[order]
-        self.offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.add.at(self.offsets, np.asarray(rows, dtype=np.int64) + 1, 1)
-        self.offsets = np.cumsum(self.offsets)
-        self.lengths = np.asarray(lengths, dtype=np.float32)
-        self.avg = float(self.lengths.mean()) if len(lengths) else 1.0
-        self.paths = np.asarray([hash(c.path) for c in self.chunks], dtype=np.int64)
+                wid = len(self.windows)
+                self.windows.append(Chunk(path, start, end, text))
+                self.window_tokens.append(toks)
+                for tok in set(toks):
+                    postings.setdefault(tok, []).append(wid)
+        self.postings = {t: np.asarray(ids, dtype=np.int64) for t, ids in postings.items()}
+        self.paths = np.asarray([w.path for w in self.windows], dtype=object)
 
-    def select(self, path: str, prefix_lines: list[str], count: Count, budget: int) -> list[Chunk]:
-        query_lines = [x for x in prefix_lines if x.strip()][-10:]
-        qtoks = set(_TOKEN.findall("\n".join(query_lines)))
-        n = len(self.chunks)
-        scores = np.zeros(n, dtype=np.float32)
-        for t in qtoks:
-            tid = self.vocab.get(t)
-            if tid is None:
-                continue
-            lo, hi = self.offsets[tid], self.offsets[tid + 1]
-            df = hi - lo
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            tf = self.post_tf[lo:hi]
-            docs = self.post_chunk[lo:hi]
-            denom = tf + self.k1 * (1 - self.b + self.b * self.lengths[docs] / self.avg)
-            scores[docs] += idf * tf * (self.k1 + 1) / denom
-        scores[self.paths == hash(path)] = 0
-        top = np.argsort(-scores)[:40]
-        ranked = [self.chunks[i] for i in top if scores[i] > 0]
-        return pack_chunks(ranked, count, budget)
+    def scores(self, query: list[str], candidates: np.ndarray) -> np.ndarray:
+        """The score of each candidate window (ids) for the query's tokens."""
+        raise NotImplementedError
+
+    def rank(self, query_text: str, exclude: str = "", k: int = 40) -> list[tuple[Chunk, float]]:
+        """Up to `k` windows outside the file `exclude` with a positive score, best first (ties:
+        the earlier window first), with their scores."""
+        query = self.tokenize(query_text)
+        hits = [self.postings[t] for t in dict.fromkeys(query) if t in self.postings]
+        if not hits:
+            return []
+        candidates = np.unique(np.concatenate(hits))
+        if exclude:
+            candidates = candidates[self.paths[candidates] != exclude]
+        if not len(candidates):
+            return []
+        scores = np.asarray(self.scores(query, candidates), dtype=np.float64)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [(self.windows[candidates[i]], float(scores[i])) for i in order if scores[i] > 0]
+
+    def select(
+        self, path: str, lines: list[str], line: int, head: str, count: Count, budget: int
+    ) -> list[Chunk]:
+        """The best non-overlapping windows of the other files for a cursor on `line` (0-based)
+        after `head`, packed in rank order into `budget` tokens as `count` counts them."""
+        query = query_before_cursor(lines, line, head, self.query_lines)
+        ranked = (chunk for chunk, _ in self.rank(query, exclude=path))
+        return pack_chunks(non_overlapping(ranked), count, budget)
+
+
+class BM25Windows(RankedWindows):
+    """Windows ranked by `rank_bm25.BM25Okapi` over their tokens; the query is the last
+    `query_lines` lines before the cursor (default 10). Needs the `rank-bm25` package (in the
+    bench and test extras)."""
+
+    def __init__(
+        self,
+        files: dict[str, list[str]],
+        tokenize: Tokenize = identifier_tokens,
+        size: int = 20,
+        step: int = 10,
+        query_lines: int = 10,
+    ) -> None:
+        from rank_bm25 import BM25Okapi
+
+        super().__init__(files, tokenize, size, step, query_lines)
+        self.bm25 = BM25Okapi(self.window_tokens) if self.window_tokens else None
+
+    def scores(self, query: list[str], candidates: np.ndarray) -> np.ndarray:
+        if self.bm25 is None:
+            return np.zeros(len(candidates))
+        return np.asarray(self.bm25.get_batch_scores(query, candidates.tolist()))
+
+
+class JaccardWindowsRepoCoder(RankedWindows):
+    """RepoCoder's sparse retrieval: windows ranked by the Jaccard similarity of their token set
+    with the query's (the last `query_lines` lines before the cursor, default 20)."""
+
+    def __init__(
+        self,
+        files: dict[str, list[str]],
+        tokenize: Tokenize = identifier_tokens,
+        size: int = 20,
+        step: int = 10,
+        query_lines: int = 20,
+    ) -> None:
+        super().__init__(files, tokenize, size, step, query_lines)
+        self.sets = [frozenset(t) for t in self.window_tokens]
+
+    def scores(self, query: list[str], candidates: np.ndarray) -> np.ndarray:
+        qset = set(query)
+        out = np.empty(len(candidates), dtype=np.float64)
+        for i, w in enumerate(candidates.tolist()):
+            inter = len(qset & self.sets[w])
+            out[i] = inter / (len(qset) + len(self.sets[w]) - inter)
+        return out

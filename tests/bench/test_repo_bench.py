@@ -49,3 +49,55 @@ def test_reproduce_command_drops_log_options() -> None:
     assert reproduce_command("repo", ["--log=/tmp/y", "--holes", "3"]) == (
         "repofill bench repo --holes 3"
     )
+
+
+def test_spec_text_is_what_source_takes() -> None:
+    from repofill.bench.repo import spec_text
+    from repofill.bench.sources import parse_spec
+
+    for text in ("pypi:click==8.1.7", "npm:mobx@6.12.3:src", "deb:librust-toml-dev=0.5.11-1"):
+        assert spec_text(parse_spec(text)) == text
+
+
+def test_count_holes_writes_file_and_hole_counts_without_a_model(tmp_path: Path) -> None:
+    import json
+
+    from repofill.bench.repo import main
+
+    project = tmp_path / "proj"
+    (project / "pkg").mkdir(parents=True)
+    (project / "pkg/__init__.py").write_text("")
+    (project / "pkg/a.py").write_text("def helper(x):\n    return x\n")
+    (project / "pkg/b.py").write_text("from pkg.a import helper\n\nvalue = helper(2)\n")
+    out = tmp_path / "out" / "repo"
+    argv = ["--repo", str(project), "--holes-kind", "crosscodeeval", "--count-holes"]
+    assert main([*argv, "--out", str(out)]) == 0
+    result = json.loads((tmp_path / "out" / "repo-holes.json").read_text())
+    assert result["holes_kind"] == "crosscodeeval" and result["split"] == ""
+    assert result["projects"]["proj"]["holes"] == 1
+    assert result["projects"]["proj"]["files"] == 3
+
+
+def test_a_baseline_context_goes_through_the_engine(tmp_path: Path) -> None:
+    from typing import cast
+
+    from repofill.lsp.factory import build_engine
+    from repofill.lsp.settings import Settings
+    from repofill.models.types import CancelToken
+    from repofill.retrieval import Retriever
+
+    from ..lsp.test_speed_behaviour import ScriptedBackend
+
+    backend = ScriptedBackend("helper(2)")
+    chunk = Chunk("lib.py", 0, 1, "def helper(x):\n    return x")
+    context = as_context("bm25_sub", [chunk], backend.count_tokens, 512)
+    fixed = cast(Retriever, FixedContext(tmp_path, context))
+    engine = build_engine(Settings(deadlineMs=0, debounceMs=0), fixed, load=lambda: backend)
+    cursor = Cursor("value = ", 8, tmp_path / "main.py", "python")
+    try:
+        result = engine.run(backend, cursor, CancelToken(), multiline=False, strategy="greedy")
+    finally:
+        engine.worker.close()
+    assert result.items == ["helper(2)"]
+    assert result.context.snippets == context.snippets
+    assert [f.text for f in backend.requests[0].context] == [chunk.text]
