@@ -409,7 +409,7 @@ def run(args: argparse.Namespace) -> int:
         "benchmark": "repository-level line completion, CrossCodeEval metrics",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "model": backend.info.name,
-        "machine": f"{platform.machine()}, CPU only, shared with other jobs",
+        "machine": f"{platform.machine()}, CPU only",
         "command": command,
         "budget": args.budget,
         "split": args.split or "",
