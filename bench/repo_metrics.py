@@ -13,6 +13,8 @@ import keyword
 import re
 from collections import Counter
 
+from repofill.retrieval import lang_go, lang_rust
+
 _IDENT = re.compile(r"[_a-zA-Z]\w*")
 _STRINGS = re.compile(
     r"'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\n])*'?|\"(?:\\.|[^\"\\\n])*\"?|`(?:\\.|[^`\\])*`?"
@@ -93,76 +95,9 @@ _JS_KEYWORDS = frozenset(
         "yield",
     ]
 )
-# The Go specification's keywords, and Rust's strict and reserved keywords (The Rust Reference).
-_GO_KEYWORDS = frozenset(
+# Rust's reserved keywords (The Rust Reference), beside the strict ones retrieval knows.
+_RUST_RESERVED = frozenset(
     [
-        "break",
-        "case",
-        "chan",
-        "const",
-        "continue",
-        "default",
-        "defer",
-        "else",
-        "fallthrough",
-        "for",
-        "func",
-        "go",
-        "goto",
-        "if",
-        "import",
-        "interface",
-        "map",
-        "package",
-        "range",
-        "return",
-        "select",
-        "struct",
-        "switch",
-        "type",
-        "var",
-    ]
-)
-_RUST_KEYWORDS = frozenset(
-    [
-        "as",
-        "async",
-        "await",
-        "break",
-        "const",
-        "continue",
-        "crate",
-        "dyn",
-        "else",
-        "enum",
-        "extern",
-        "false",
-        "fn",
-        "for",
-        "if",
-        "impl",
-        "in",
-        "let",
-        "loop",
-        "match",
-        "mod",
-        "move",
-        "mut",
-        "pub",
-        "ref",
-        "return",
-        "self",
-        "Self",
-        "static",
-        "struct",
-        "super",
-        "trait",
-        "true",
-        "type",
-        "unsafe",
-        "use",
-        "where",
-        "while",
         "abstract",
         "become",
         "box",
@@ -171,18 +106,18 @@ _RUST_KEYWORDS = frozenset(
         "macro",
         "override",
         "priv",
+        "try",
         "typeof",
         "unsized",
         "virtual",
         "yield",
-        "try",
     ]
 )
 KEYWORDS = {
     "python": frozenset(keyword.kwlist) | frozenset(keyword.softkwlist),
     "js": _JS_KEYWORDS,
-    "go": _GO_KEYWORDS,
-    "rust": _RUST_KEYWORDS,
+    "go": lang_go.KEYWORDS,
+    "rust": lang_rust.KEYWORDS | _RUST_RESERVED,
 }
 
 

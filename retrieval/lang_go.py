@@ -81,7 +81,7 @@ def resolve(entry: FileEntry, imp: ImportRef, project: Project) -> list[str]:
     return []
 
 
-_KEYWORDS = frozenset(
+KEYWORDS = frozenset(
     [
         "break",
         "case",
@@ -108,10 +108,10 @@ _KEYWORDS = frozenset(
         "switch",
         "type",
         "var",
-        "nil",
-        "true",
-        "false",
     ]
 )
+"""The Go specification's keywords."""
+_KEYWORDS = KEYWORDS | {"nil", "true", "false"}
+"""Left out of identifier sets: the keywords and the predeclared nil, true, false."""
 
 SPEC = LanguageSpec("go", PATTERNS, parse_import, resolve, _KEYWORDS, package_scoped=True)

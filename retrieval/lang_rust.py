@@ -185,7 +185,7 @@ def resolve(entry: FileEntry, imp: ImportRef, project: Project) -> list[str]:
     return []
 
 
-_KEYWORDS = frozenset(
+KEYWORDS = frozenset(
     [
         "as",
         "async",
@@ -228,4 +228,4 @@ _KEYWORDS = frozenset(
     ]
 )
 
-SPEC = LanguageSpec("rust", PATTERNS, parse_import, resolve, _KEYWORDS)
+SPEC = LanguageSpec("rust", PATTERNS, parse_import, resolve, KEYWORDS)
