@@ -1,11 +1,11 @@
 """Tokenization that remembers: consecutive keystrokes re-tokenize only the cursor's line.
 
-llama.cpp's tokenizer costs about 6–9 µs per token (Gemma 3's 262k vocabulary: 5,000
-characters of Python, 1,460 tokens, in 9–14 ms, p50 12.5 ms over 30 runs, measured alone on this
-project's 2-core machine, load average 0.17), and every request tokenizes its window two or three times (counting it for the
-context window, then the prompt itself). While a person types on one line everything before that
-line stays the same, so a text is tokenized as two parts: the head up to its last lone line
-break (remembered) and the tail after it (short: the line being typed).
+llama.cpp's tokenizer costs about 6–9 µs per token (Gemma 3's 262k vocabulary: 5,000 characters
+of Python, 1,460 tokens, in 9–14 ms, p50 12.5 ms over 30 runs, measured alone on this project's
+2-core machine, load average 0.17), and every request tokenizes its window two or three times
+(counting it for the context window, then the prompt itself). While a person types on one line
+everything before that line stays the same, so a text is tokenized as two parts: the head up to
+its last lone line break (remembered) and the tail after it (short: the line being typed).
 
 A lone line break (`\\n` or `\\r\\n` with no other line break beside it) is a boundary that
 tokenizers do not merge across: on 980 random cuts of this project's Python, TypeScript and Lua
