@@ -16,7 +16,9 @@ Retriever's through `FixedContext`); only the repository context differs:
   before the cursor, whole-identifier / sub-word tokens;
 - repocoder / repocoder_sub: RepoCoder's 20-line windows (step 10) ranked by Jaccard similarity
   with the last 20 lines before the cursor, whole-identifier / sub-word tokens;
-- rlpg: RepoFill's Retriever (RLPG proposals).
+- rlpg: RepoFill's Retriever (similar windows and RLPG proposals);
+- rlpg_iter: RepoFill's Retriever asked again with rlpg's draft written at the cursor
+  (RepoCoder's iterative retrieval), the model run again with that context.
 
 Metrics: CrossCodeEval's code EM, edit similarity, identifier EM and F1 (bench/repo_metrics.py).
 """
@@ -25,11 +27,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import sys
 import tempfile
 import time
+from dataclasses import asdict, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
@@ -40,6 +44,7 @@ from repofill.lsp.engine import Engine
 from repofill.lsp.factory import build_engine, llama_options
 from repofill.models.types import Backend, CancelToken
 from repofill.retrieval import Retriever
+from repofill.retrieval.proposals import Params
 from repofill.retrieval.types import Context, CountTokens, Cursor, Snippet
 
 from . import repo_metrics as metrics
@@ -71,6 +76,7 @@ LABELS = {
     "repocoder": "Jaccard 20-line windows, identifiers (RepoCoder)",
     "repocoder_sub": "Jaccard 20-line windows, sub-words (RepoCoder)",
     "rlpg": "RLPG (RepoFill)",
+    "rlpg_iter": "RepoFill, selected again with its draft (RepoCoder iteration)",
 }
 # The windowed baselines of bench/retrieval_baselines.py: class and token kind per method.
 WINDOWED: dict[str, tuple[type[base.RankedWindows], base.Tokenize]] = {
@@ -113,6 +119,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--holes", type=int, default=30, help="holes per project")
     parser.add_argument("--budget", type=int, default=512, help="repository-context tokens")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated strategies")
+    parser.add_argument(
+        "--rlpg-params",
+        default="",
+        help="RepoFill's selection parameters for this run, as key=value pairs separated by "
+        "commas (retrieval/proposals.Params, e.g. window_share=0.75); for tuning on dev",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: cores)")
     parser.add_argument(
@@ -137,6 +149,19 @@ class FixedContext:
         return self.context
 
 
+def iterated_context(
+    retriever: Retriever, cursor: Cursor, draft: str, count: CountTokens, budget: int
+) -> Context:
+    """RepoCoder's iterative retrieval (Zhang et al., EMNLP 2023): the context selected again
+    with the first draft written at the cursor, so the query holds the code it will complete."""
+    drafted = replace(
+        cursor,
+        text=cursor.text[: cursor.offset] + draft + cursor.text[cursor.offset :],
+        offset=cursor.offset + len(draft),
+    )
+    return retriever.select(drafted, count, budget)
+
+
 def as_context(method: str, chunks: list[base.Chunk], count: CountTokens, budget: int) -> Context:
     """Baseline chunks (best first) as a Context ordered like RLPG's: best nearest the cursor."""
     snippets = tuple(
@@ -156,13 +181,34 @@ def score(prediction: str, target: str, language: str) -> dict[str, float]:
     }
 
 
+def rlpg_params(text: str) -> Params:
+    """`Params` with the `key=value,…` overrides of `text` (values parsed as their field's type).
+    ValueError for an unknown key or a value of the wrong type."""
+    params = Params()
+    kinds = {f.name: type(getattr(params, f.name)) for f in fields(Params)}
+    changes: dict[str, Any] = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or key not in kinds:
+            raise ValueError(f"--rlpg-params: {pair!r} is not key=value of {', '.join(kinds)}")
+        kind = kinds[key]
+        if kind is bool:
+            if value.strip().lower() not in ("true", "false", "1", "0"):
+                raise ValueError(f"--rlpg-params: {key} takes true or false, not {value!r}")
+            changes[key] = value.strip().lower() in ("true", "1")
+        else:
+            changes[key] = kind(value)
+    return replace(params, **changes)
+
+
 def project_holes(
     label: str, root: Path, args: argparse.Namespace
 ) -> tuple[Retriever, list[Hole], random.Random]:
     """The project's index, its holes (`--holes-kind`, `--holes`, `--seed`) and the random
     generator that drew them (it goes on to order the visits)."""
     rng = random.Random(args.seed)
-    retriever = Retriever(root, use_cache=False)
+    retriever = Retriever(root, use_cache=False, params=rlpg_params(args.rlpg_params))
     retriever.build()
     holes = holes_of_kind(args.holes_kind, retriever, args.holes, rng)
     print(f"{label}: {retriever.file_count} files, {len(holes)} holes", file=sys.stderr)
@@ -204,6 +250,10 @@ def measure_project(
                 selector: Retriever | None = None
                 if method == "rlpg":
                     selector = retriever
+                elif method == "rlpg_iter":
+                    draft = row["results"]["rlpg"]["prediction"]
+                    context = iterated_context(retriever, cursor, draft, count, budget)
+                    selector = cast(Retriever, FixedContext(retriever.root, context))
                 elif method != "none":
                     if method == "in_file":
                         chunks = base.in_file(hole.path, lines, hole.line, count, budget)
@@ -264,8 +314,16 @@ def markdown(result: dict) -> str:
     out = ["### Repository-level line completion (CrossCodeEval metrics)", ""]
     out.append(
         f"Model: {result['model']}, greedy, single line, {result['budget']}-token repository "
-        f"context budget, through `Engine.run`. Machine: {result['machine']}."
+        f"context budget, through `Engine.run`. Machine: {result['machine']}"
+        + (
+            f", 1-minute load average {result['load_at_start']} when it started."
+            if "load_at_start" in result
+            else "."
+        )
     )
+    if result.get("rlpg_params"):
+        pairs = ", ".join(f"{k}={v}" for k, v in result["rlpg_params"].items())
+        out += ["", f"RepoFill's selection parameters: {pairs}."]
     if result.get("split") or result.get("holes_kind"):
         out.append("")
         out.append(
@@ -380,6 +438,11 @@ def run(args: argparse.Namespace) -> int:
     for m in methods:
         if m not in LABELS:
             raise ValueError(f"unknown context strategy {m!r} ({', '.join(LABELS)})")
+    if "rlpg_iter" in methods and (
+        "rlpg" not in methods or methods.index("rlpg") > methods.index("rlpg_iter")
+    ):
+        raise ValueError("rlpg_iter re-selects with rlpg's draft: list rlpg before it")
+    load_at_start = round(os.getloadavg()[0], 2)  # benchmarks run alone: the record says so
     roots, inventory = fetch_projects(args)
     settings = bench_settings(args, contextBudget=args.budget)
     engine = build_engine(settings, options=llama_options(settings, seed=args.seed))
@@ -410,8 +473,10 @@ def run(args: argparse.Namespace) -> int:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "model": backend.info.name,
         "machine": f"{platform.machine()}, CPU only",
+        "load_at_start": load_at_start,
         "command": command,
         "budget": args.budget,
+        "rlpg_params": asdict(rlpg_params(args.rlpg_params)),
         "split": args.split or "",
         "holes_kind": args.holes_kind,
         "sources": inventory,
@@ -428,7 +493,7 @@ def run(args: argparse.Namespace) -> int:
     out.with_suffix(".md").write_text(text)
     chart(result, out.with_suffix(".png"))
     print(text, file=sys.stderr)
-    others = [m for m in methods if m != "rlpg"]
+    others = [m for m in methods if m not in ("rlpg", "rlpg_iter")]
     if "rlpg" not in methods or not others:
         return 0
     pooled = result["pooled"]

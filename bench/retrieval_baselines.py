@@ -24,30 +24,14 @@ into lower-case sub-words (`subword_tokens`: `get_trainable_paths` → get, trai
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from repofill.retrieval.naming import identifier_tokens, subword_tokens
 from repofill.retrieval.similar_windows import WindowIndex, tokens
 
-_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SUBWORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
-
 Tokenize = Callable[[str], list[str]]
-
-
-def identifier_tokens(text: str) -> list[str]:
-    """Whole identifiers (`[A-Za-z_][A-Za-z0-9_]*`), in order, repeats kept, case kept."""
-    return _TOKEN.findall(text)
-
-
-def subword_tokens(text: str) -> list[str]:
-    """Each identifier split at underscores, at lower-to-upper case changes, at the end of an
-    acronym (`HTTPServer` → http, server) and around digit runs, lower-cased; in order, repeats
-    kept."""
-    return [part.lower() for ident in _TOKEN.findall(text) for part in _SUBWORD.findall(ident)]
-
 
 TOKENIZERS: dict[str, Tokenize] = {"identifiers": identifier_tokens, "subwords": subword_tokens}
 
@@ -125,7 +109,7 @@ class JaccardWindows:
     def __init__(self, files: dict[str, list[str]], size: int = 60, step: int = 20) -> None:
         self.files = files
         self.size = size
-        self.index = WindowIndex(size=size, step=step)
+        self.index = WindowIndex(size=size, step=step, tokenize=tokens)
         for path, lines in files.items():
             self.index.replace(path, lines)
 

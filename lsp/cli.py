@@ -32,6 +32,12 @@ def _add_cursor_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--column", type=int, required=True, help="cursor column, 1-based (characters)"
     )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        help="the project to take context from (default: the file's git work tree, else the "
+        "nearest folder with a project file such as pyproject.toml)",
+    )
 
 
 def installed_commands() -> dict[str, EntryPoint]:

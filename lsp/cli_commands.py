@@ -117,6 +117,20 @@ def find_root(path: Path) -> Path:
     return root
 
 
+def project_root(args: argparse.Namespace, path: Path) -> Path:
+    """`--root` when given (ValueError unless it is a folder that holds the file), else
+    `find_root(path)`."""
+    root: Path | None = getattr(args, "root", None)
+    if root is None:
+        return find_root(path)
+    root = root.resolve()
+    if not root.is_dir():
+        raise ValueError(f"--root {root} is not a folder")
+    if not path.is_relative_to(root):
+        raise ValueError(f"{path} is not inside --root {root}")
+    return root
+
+
 def cursor_from_args(args: argparse.Namespace) -> Cursor:
     path = args.file.resolve()
     text = read_source(path)
@@ -133,7 +147,7 @@ def _engine(args: argparse.Namespace, cursor: Cursor, *, index: bool, budget: in
     )
     retriever = None
     if index:
-        retriever = Retriever(find_root(cursor.path))
+        retriever = Retriever(project_root(args, cursor.path))
         retriever.build(progress=_progress_printer())
     return build_engine(settings, retriever)
 

@@ -37,3 +37,21 @@ def stem(path: str) -> str:
 def name_parts(path: str) -> frozenset[str]:
     words = _WORD.findall(stem(path).replace("-", "_"))
     return frozenset(w.lower() for w in words if len(w) > 1) - _GENERIC_PARTS
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SUBWORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def identifier_tokens(text: str) -> list[str]:
+    """Whole identifiers (`[A-Za-z_][A-Za-z0-9_]*`), in order, repeats kept, case kept."""
+    return _IDENTIFIER.findall(text)
+
+
+def subword_tokens(text: str) -> list[str]:
+    """Each identifier split at underscores, at lower-to-upper case changes, at the end of an
+    acronym (`HTTPServer` → http, server) and around digit runs, lower-cased; in order, repeats
+    kept: `get_trainable_paths` → get, trainable, paths; `CalibStateRepository` → calib, state,
+    repository. The tokens the issue's BM25 reference used; on the dev projects they let
+    `trainable_paths = ` find windows that call `get_trainable_paths(`."""
+    return [part.lower() for ident in _IDENTIFIER.findall(text) for part in _SUBWORD.findall(ident)]

@@ -1,9 +1,10 @@
 """How much each (source, context type) proposal is worth before looking at the cursor.
 
-Tuned by hand against `repofill bench retrieval` (docs/context.md, docs/benchmarks.md): the
-metric rewards the definition of the name at the cursor, while `repofill bench repo` shows a
-small model gaining most from code similar to the cursor's (bench/results/repo.md: Jaccard
-windows lead on edit similarity); both are kept strong here (see also `Params.window_decay`).
+Tuned by hand against `repofill bench retrieval` (docs/context.md, docs/benchmarks.md), whose
+metric rewards the definition of the name at the cursor. They order the structural proposals;
+how much of the budget similar windows take first is `Params.window_share`, chosen on the dev
+projects of `repofill bench repo`, where the embedded model gains most from code similar to the
+cursor's (bench/results/repo-dev-tuning.md).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ PRIORS: dict[tuple[str, str], float] = {
     ("import_of_parent_class", "signatures"): 0.3,
     ("import_of_similar_name", "signatures"): 0.3,
     ("import_of_child_class", "signatures"): 0.2,
+    ("current", "imports"): 0.8,
     ("current", "signatures"): 0.45,
     ("current", "post_lines"): 0.35,
     ("current", "field_declarations"): 0.3,

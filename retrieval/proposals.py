@@ -21,6 +21,7 @@ from .naming import stem as _stem
 from .query import Query
 
 IMPORTED = 0.15  # weight of a name that is imported but not used near the cursor
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ATTR = re.compile(r"\b([A-Za-z_]\w*)(?:\.|::)([A-Za-z_]\w*)")
 _WINDOW_FULL = 0.35  # a Jaccard score this high counts as fully relevant
 
@@ -50,8 +51,18 @@ class Params:
     post_lines: int = 30
     max_body_lines: int = 60
     files_per_source: int = 3
-    windows: int = 6
-    window_decay: float = 0.4  # relevance factor of every window after the best one
+    windows: int = 12  # similar windows proposed (as many as a 512-token budget could take)
+    window_share: float = 1.0
+    """Share of the context budget similar windows may fill before the structural proposals are
+    packed (`select.pack`); what the structure leaves goes to more windows. Chosen on the dev
+    projects of `bench repo` (docs/benchmarks.md)."""
+    current_imports: bool = True  # propose the file's import lines above the prefix window
+    unused_import_weight: float = 0.6
+    """Weight of a name the file imports but has not used above the cursor (IMPORTED when 0):
+    such a name is a likely next one (a CrossCodeEval hole is the first use of one)."""
+    window_import_bonus: float = 0.0
+    """A similar window that uses a name the file imports but has not used yet scores this much
+    more (× (1 + bonus)): it shows how the project uses the likely next name."""
 
 
 @dataclass
@@ -79,6 +90,8 @@ def propose(index: RepoIndex, entry: FileEntry, query: Query, params: Params) ->
     _imports_of(ctx, "import_of_sibling", siblings[:1])
     _imports_of(ctx, "import_of_similar_name", similar[:1])
     _current(ctx)
+    if params.current_imports:
+        _current_imports(ctx)
     _windows(ctx)
     return ctx.out
 
@@ -145,6 +158,16 @@ def _same_language(ctx: _Ctx, path: str) -> bool:
 # -- sources ----------------------------------------------------------------------------------
 
 
+def _unused_names(query: Query) -> frozenset[str]:
+    """Identifiers written at most once above the cursor's line: an imported one among them is
+    named only by its import."""
+    seen: dict[str, int] = {}
+    for line in query.lines[: query.line]:
+        for name in _IDENT.findall(line):
+            seen[name] = seen.get(name, 0) + 1
+    return frozenset(n for n, c in seen.items() if c == 1)
+
+
 def _imports(ctx: _Ctx) -> None:
     index, entry, query = ctx.index, ctx.entry, ctx.query
     used: dict[str, dict[int, tuple[FileEntry, Definition, float]]] = {}
@@ -161,6 +184,7 @@ def _imports(ctx: _Ctx) -> None:
             if hit is not None:
                 add(hit[0], hit[1], max(IMPORTED * 0.8, query.weight(attr)))
 
+    unused = _unused_names(query) if ctx.params.unused_import_weight else frozenset()
     file_rel: dict[str, float] = {}
     for imp, targets in index.resolved_imports(entry):
         if not targets:
@@ -175,6 +199,8 @@ def _imports(ctx: _Ctx) -> None:
                             add(te, d, w)
                 continue
             w = max(IMPORTED, query.weight(local))
+            if local in unused:
+                w = max(w, ctx.params.unused_import_weight)
             hit = None
             for t in targets:
                 hit = index.find_definition(t, remote)
@@ -446,29 +472,93 @@ def _current(ctx: _Ctx) -> None:
         )
 
 
+_OPENERS = str.maketrans("", "", "([{")
+_CLOSERS = str.maketrans("", "", ")]}")
+MAX_IMPORT_LINES = 40
+
+
+def _statement_end(lines: list[str], start: int) -> int:
+    """The last line of the statement starting on line `start`: where its brackets close (at most
+    MAX_IMPORT_LINES lines)."""
+    depth = 0
+    last = min(len(lines), start + MAX_IMPORT_LINES) - 1
+    for i in range(start, last + 1):
+        line = lines[i]
+        depth += (len(line) - len(line.translate(_OPENERS))) - (
+            len(line) - len(line.translate(_CLOSERS))
+        )
+        if depth <= 0:
+            return i
+    return last
+
+
+def _current_imports(ctx: _Ctx) -> None:
+    """The current file's import statements that the prefix window no longer shows: they name
+    what the file can use, and a CrossCodeEval-style hole sits before the first use of one."""
+    entry, query = ctx.entry, ctx.query
+    lo = query.line - ctx.params.prefix_lines
+    units: list[Unit] = []
+    covered = -1
+    for ref in sorted(entry.parsed.imports, key=lambda r: r.line):
+        if ref.line >= lo:
+            break
+        if ref.line <= covered:
+            continue
+        end = min(_statement_end(entry.lines, ref.line), lo - 1)
+        covered = end
+        units.append(Unit("\n".join(entry.lines[ref.line : end + 1]), ref.line, end, 1.0))
+    _add(ctx, "current", "imports", entry.path, units, 1.0)
+
+
 def _windows(ctx: _Ctx) -> None:
-    index, query = ctx.index, ctx.query
+    """The best non-overlapping similar windows of other files of the cursor's language, best
+    first (RepoCoder keeps the better of two overlapping windows, as here); with
+    `window_import_bonus`, windows that use a not-yet-used imported name rank higher."""
+    index, query, params = ctx.index, ctx.query, ctx.params
     hits = index.windows.query(
         query.window_text,
-        k=ctx.params.windows * 2,
+        k=params.windows * 3,
         exclude=frozenset({ctx.entry.path}),
         only=lambda p: _same_language(ctx, p),
     )
-    merged: list[tuple[str, int, int, float]] = []
-    for h in hits:
-        for i, (p, s, e, sc) in enumerate(merged):
-            if p == h.path and h.start < e and s < h.end:
-                merged[i] = (p, min(s, h.start), max(e, h.end), max(sc, h.score))
-                break
-        else:
-            merged.append((h.path, h.start, h.end, h.score))
-        if len(merged) >= ctx.params.windows:
+    scored = [(h.path, h.start, h.end, h.score) for h in hits]
+    names = _unused_imported_names(ctx) if params.window_import_bonus else frozenset()
+    if names:
+        scored = [
+            (p, s, e, sc * (1 + params.window_import_bonus) if _uses(index, p, s, e, names) else sc)
+            for p, s, e, sc in scored
+        ]
+        scored.sort(key=lambda t: -t[3])
+    chosen: list[tuple[str, int, int, float]] = []
+    for p, s, e, sc in scored:
+        if any(q == p and s < ce and cs < e for q, cs, ce, _ in chosen):
+            continue
+        chosen.append((p, s, e, sc))
+        if len(chosen) >= params.windows:
             break
-    for rank, (p, s, e, sc) in enumerate(merged):
+    for p, s, e, sc in chosen:
         we = index.entries.get(p)
         if we is None:
             continue
         text = "\n".join(we.lines[s:e])
-        # the best window competes with the definitions; the others come after them
-        rel = min(1.0, sc / _WINDOW_FULL) * (1.0 if rank == 0 else ctx.params.window_decay)
+        rel = min(1.0, sc / _WINDOW_FULL)
         _add(ctx, "similar_window", "window", p, [Unit(text, s, e - 1, rel)], rel, atomic=True)
+
+
+def _unused_imported_names(ctx: _Ctx) -> frozenset[str]:
+    """Names the current file imports (as written locally: imported names, module and package
+    bindings) and has not used above the cursor."""
+    unused = _unused_names(ctx.query)
+    names: set[str] = set()
+    for imp in ctx.entry.parsed.imports:
+        names.update(local for local, _ in imp.names if local in unused)
+        if imp.local in unused:
+            names.add(imp.local)
+    return frozenset(names)
+
+
+def _uses(index: RepoIndex, path: str, start: int, end: int, names: frozenset[str]) -> bool:
+    entry = index.entries.get(path)
+    if entry is None:
+        return False
+    return any(n in names for n in _IDENT.findall("\n".join(entry.lines[start:end])))

@@ -194,7 +194,13 @@ class Retriever:
         query = build_query(cursor)
         with self.index.lock:
             proposals = propose(self.index, entry, query, self.params)
-            snippets = pack(proposals, self._tokens.counter(count_tokens), budget, self.priors)
+            snippets = pack(
+                proposals,
+                self._tokens.counter(count_tokens),
+                budget,
+                self.priors,
+                self.params.window_share,
+            )
         used = sum(s.tokens for s in snippets)
         elapsed = (time.perf_counter() - started) * 1000
         return Context(

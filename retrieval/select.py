@@ -1,10 +1,12 @@
 """Rank proposals, pack them into the token budget, and order them for the prompt.
 
 Ranking: score = prior(source, type) × (FLOOR + (1 − FLOOR) × relevance to the cursor).
-Packing: best score first; a proposal made of units keeps its most relevant units that fit (at
-most `CAP_SHARE` of the budget on the first pass, so one big file cannot crowd out the rest); a
-second pass lets trimmed proposals grow into what is left. Lines already packed from the same
-file are not packed twice.
+Packing: similar windows first, best first, into their share of the budget (`window_share`,
+chosen on the dev projects of `bench repo`); then the other proposals, best score first, into the
+rest; a proposal made of units keeps its most relevant units that fit (at most `CAP_SHARE` of the
+budget on the first pass, so one big file cannot crowd out the rest); then more windows into what
+the structure left, and a last pass lets trimmed proposals grow into what is left after that.
+Lines already packed from the same file are not packed twice.
 Order: stable tiers first (structure of the repository), cursor-dependent windows last, the best
 of them nearest the cursor.
 """
@@ -215,16 +217,30 @@ def _snippet(item: _Packed) -> Snippet:
     )
 
 
+WINDOW_SOURCE = "similar_window"
+
+
 def pack(
     proposals: list[Proposal],
     count: Callable[[str], int],
     budget: int,
     table: dict[tuple[str, str], float] | None = None,
+    window_share: float = 0.0,
 ) -> list[Snippet]:
     """The proposals that fit `budget` tokens (`count` gives a text's tokens), as snippets in
-    prompt order (`order`). `table` overrides the priors (retrieval/priors.py)."""
-    state = _Packing(count, budget)
-    _first_pass(state, _ranked(proposals, table), cap=max(96, int(budget * CAP_SHARE)))
+    prompt order (`order`). `table` overrides the priors (retrieval/priors.py). Similar windows
+    first fill up to `window_share` (0–1) of the budget, best first; the other proposals then
+    take the rest by score, and windows that did not fit take what they leave."""
+    ranked = _ranked(proposals, table)
+    windows = [(s, p) for s, p in ranked if p.source == WINDOW_SOURCE]
+    structure = [(s, p) for s, p in ranked if p.source != WINDOW_SOURCE]
+    reserved = int(budget * min(1.0, max(0.0, window_share)))
+    state = _Packing(count, reserved)
+    _first_pass(state, windows, cap=reserved)
+    state.remaining += budget - reserved
+    _first_pass(state, structure, cap=max(96, int(budget * CAP_SHARE)))
+    packed = {id(item.proposal) for item in state.packed}
+    _first_pass(state, [(s, p) for s, p in windows if id(p) not in packed], cap=budget)
     _second_pass(state)
     return order([_snippet(item) for item in state.packed], table)
 

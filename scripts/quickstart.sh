@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install RepoFill with the embedded model into .venv and complete a line of the demo project.
+# Install RepoFill with the embedded model into .venv and complete a line of the demo project,
+# with repository context and without.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Portable llama.cpp build (docs/models.md, "GPU offload"); override CMAKE_ARGS for CUDA/Metal.
@@ -9,4 +10,8 @@ python3 -m venv .venv
 source .venv/bin/activate
 python -m pip install --quiet --upgrade pip
 python -m pip install --quiet -e ".[default-model]"
-repofill complete examples/demo/shapes/report.py --line 12 --column 14
+# The cursor after `length = ` in describe_path; the right answer is in shapes/paths.py.
+echo "== with repository context (examples/demo)"
+repofill complete examples/demo/shapes/report.py --root examples/demo --line 18 --column 14
+echo "== the current file alone (--no-index)"
+repofill complete examples/demo/shapes/report.py --no-index --line 18 --column 14

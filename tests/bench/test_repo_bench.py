@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from repofill.bench.repo import FixedContext, as_context, score
 from repofill.bench.retrieval_baselines import Chunk
 from repofill.retrieval.types import Cursor
@@ -101,3 +102,40 @@ def test_a_baseline_context_goes_through_the_engine(tmp_path: Path) -> None:
     assert result.items == ["helper(2)"]
     assert result.context.snippets == context.snippets
     assert [f.text for f in backend.requests[0].context] == [chunk.text]
+
+
+def test_rlpg_params_override_fields_by_their_types() -> None:
+    from repofill.bench.repo import rlpg_params
+    from repofill.retrieval.proposals import Params
+
+    params = rlpg_params("window_share=0.25, current_imports=false,windows=3")
+    assert (params.window_share, params.current_imports, params.windows) == (0.25, False, 3)
+    assert rlpg_params("") == Params()
+    for bad in ("nope=1", "window_share", "current_imports=maybe", "windows=x"):
+        with pytest.raises(ValueError):
+            rlpg_params(bad)
+
+
+def test_iterated_context_queries_with_the_draft(tmp_path: Path) -> None:
+    """RepoCoder's iteration: the draft at the cursor brings in the window that uses its names."""
+    from repofill.bench.repo import iterated_context
+    from repofill.retrieval import Retriever
+
+    (tmp_path / "other.py").write_text("result = compute_checksum(payload)\n")
+    (tmp_path / "noise.py").write_text("value = 1\n")
+    text = "def f(data):\n    return \n"
+    path = tmp_path / "cur.py"
+    path.write_text(text)
+    retriever = Retriever(tmp_path, use_cache=False)
+    retriever.build()
+    cursor = Cursor(text, text.index("return ") + len("return "), path, "python")
+
+    def words(t: str) -> int:
+        return len(t.split())
+
+    plain = retriever.select(cursor, words, 200)
+    drafted = iterated_context(retriever, cursor, "compute_checksum(data)", words, 200)
+    assert "other.py" not in [s.path for s in plain.snippets]
+    window = [s for s in drafted.snippets if s.source == "similar_window"]
+    assert window and window[-1].path == "other.py"
+    assert "compute_checksum" in window[-1].text

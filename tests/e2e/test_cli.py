@@ -30,25 +30,44 @@ def demo(tmp_path: Path) -> Path:
     return copy
 
 
+QUICKSTART = ("--line", "18", "--column", "14")
+"""The README's quickstart cursor: after `length = ` in describe_path, where the right answer,
+`path_length(points)`, is a function of shapes/paths.py."""
+
+
 @pytest.mark.usefixtures("embedded_model")
-def test_complete_prints_a_completion_and_a_timing_line(demo: Path) -> None:
-    # The README's quickstart cursor: after `length = ` in describe_segment.
-    done = repofill(
-        "complete", str(demo / "shapes" / "report.py"), "--line", "12", "--column", "14"
-    )
+def test_the_quickstart_is_right_with_repository_context_and_wrong_without(demo: Path) -> None:
+    report = str(demo / "shapes" / "report.py")
+    done = repofill("complete", report, *QUICKSTART)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip(), "no completion printed"
+    assert done.stdout.strip() == "path_length(points)"
     timing = done.stderr.strip().splitlines()[-1]
     for part in ("prompt", "reused", "generated", "total"):
         assert part in timing
+    alone = repofill("complete", report, *QUICKSTART, "--no-index")
+    assert alone.returncode == 0, alone.stderr
+    # what the README shows the model writing from the current file alone
+    assert alone.stdout.strip() == "distance(points, path_length(points))"
 
 
 @pytest.mark.usefixtures("embedded_model")
-def test_context_shows_the_imported_definition(demo: Path) -> None:
-    done = repofill("context", str(demo / "shapes" / "report.py"), "--line", "12", "--column", "14")
+def test_context_shows_why_each_snippet_was_chosen(demo: Path) -> None:
+    done = repofill("context", str(demo / "shapes" / "report.py"), *QUICKSTART)
     assert done.returncode == 0, done.stderr
-    assert "shapes/geometry.py" in done.stdout
-    assert "def distance" in done.stdout
+    assert "source=similar_window type=window path=shapes/paths.py" in done.stdout
+    assert "return sum(distance(a, b) for a, b in zip(points, points[1:]))" in done.stdout
+    assert "def path_length(points: list[Point]) -> float:" in done.stdout
+    assert "# why: similar_window (window) has prior 0.90" in done.stdout
+
+
+def test_root_must_be_a_folder_that_holds_the_file(demo: Path, tmp_path: Path) -> None:
+    report = str(demo / "shapes" / "report.py")
+    done = repofill("context", report, *QUICKSTART, "--root", str(tmp_path / "nope"))
+    assert done.returncode == 2 and "is not a folder" in done.stderr
+    other = tmp_path / "other"
+    other.mkdir()
+    done = repofill("context", report, *QUICKSTART, "--root", str(other))
+    assert done.returncode == 2 and "is not inside --root" in done.stderr
 
 
 def test_bad_cursor_and_missing_file_are_clear_errors(demo: Path) -> None:

@@ -52,3 +52,50 @@ def test_propose(case: Case, tmp_path: Path) -> None:
     got = [_comparable(p) for p in proposals_for(case, tmp_path)]
     want = [_comparable(parse_proposal(b)) for b in case.all("proposal")]
     assert got == want
+
+
+def _index_with(root: Path, files: dict[str, str]) -> RepoIndex:
+    index = RepoIndex(root)
+    for rel, text in files.items():
+        index.put(rel, text, rebuild=False)
+    index.flush()
+    return index
+
+
+IMPORTS = "from shop.prices import (\n    price_of,\n    discount,\n)\nimport os\n\n\n"
+
+
+def test_import_lines_above_the_prefix_window_are_proposed(tmp_path: Path) -> None:
+    body = "".join(f"x{i} = {i}\n" for i in range(12))
+    text = IMPORTS + body + "total = "
+    index = _index_with(tmp_path, {"shop/prices.py": "def price_of(i):\n    pass\n"})
+    index.put("shop/cart.py", text)
+    entry = index.entries["shop/cart.py"]
+    cursor = Cursor(text, len(text), tmp_path / "shop/cart.py", "python")
+
+    def imports(params: Params) -> list[Proposal]:
+        found = propose(index, entry, build_query(cursor), params)
+        return [p for p in found if (p.source, p.context_type) == ("current", "imports")]
+
+    (proposal,) = imports(Params(prefix_lines=4))
+    assert [u.text for u in proposal.units] == [
+        IMPORTS.split("\n\n")[0][: -len("\nimport os")],
+        "import os",
+    ]
+    assert [(u.line, u.end) for u in proposal.units] == [(0, 3), (4, 4)]
+    # the prefix window shows them already: nothing to propose
+    assert imports(Params()) == []
+    assert imports(Params(prefix_lines=4, current_imports=False)) == []
+
+
+def test_windows_match_sub_words_of_the_names_near_the_cursor(tmp_path: Path) -> None:
+    """`trainable_paths = ` finds the window calling `get_trainable_paths(`: whole identifiers
+    share no token with it."""
+    other = "found = get_trainable_paths(cfg)\n"
+    text = "trainable_paths = "
+    index = _index_with(tmp_path, {"lib/util.py": other})
+    index.put("lib/train.py", text)
+    cursor = Cursor(text, len(text), tmp_path / "lib/train.py", "python")
+    found = propose(index, index.entries["lib/train.py"], build_query(cursor), Params())
+    windows = [p for p in found if p.source == "similar_window"]
+    assert [(p.path, p.units[0].text) for p in windows] == [("lib/util.py", other)]

@@ -15,5 +15,6 @@ def words(text: str) -> int:
 
 @pytest.mark.parametrize("case", load("pack.txt"), ids=lambda c: c.name)
 def test_pack(case: Case) -> None:
-    snippets = pack(case.proposals(), words, int(case.field("budget")))
+    share = float(case.field("window_share", "0"))
+    snippets = pack(case.proposals(), words, int(case.field("budget")), window_share=share)
     assert [render_snippet(s) for s in snippets] == rendered(case, "snippet")

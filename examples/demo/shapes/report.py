@@ -1,6 +1,7 @@
 """Describe shapes for people."""
 
 from shapes.geometry import Point, circle_area, distance
+from shapes.paths import is_closed, path_length
 
 
 def describe_circle(radius: float) -> str:
@@ -9,5 +10,10 @@ def describe_circle(radius: float) -> str:
 
 
 def describe_segment(a: Point, b: Point) -> str:
-    length = 
+    length = distance(a, b)
     return f"a segment of length {length:.2f}"
+
+
+def describe_path(points: list[Point]) -> str:
+    length = 
+    return f"a path of length {length:.2f}"
