@@ -60,9 +60,6 @@ class Params:
     unused_import_weight: float = 0.6
     """Weight of a name the file imports but has not used above the cursor (IMPORTED when 0):
     such a name is a likely next one (a CrossCodeEval hole is the first use of one)."""
-    window_import_bonus: float = 0.0
-    """A similar window that uses a name the file imports but has not used yet scores this much
-    more (× (1 + bonus)): it shows how the project uses the likely next name."""
 
 
 @dataclass
@@ -512,8 +509,7 @@ def _current_imports(ctx: _Ctx) -> None:
 
 def _windows(ctx: _Ctx) -> None:
     """The best non-overlapping similar windows of other files of the cursor's language, best
-    first (RepoCoder keeps the better of two overlapping windows, as here); with
-    `window_import_bonus`, windows that use a not-yet-used imported name rank higher."""
+    first (RepoCoder keeps the better of two overlapping windows, as here)."""
     index, query, params = ctx.index, ctx.query, ctx.params
     hits = index.windows.query(
         query.window_text,
@@ -522,13 +518,6 @@ def _windows(ctx: _Ctx) -> None:
         only=lambda p: _same_language(ctx, p),
     )
     scored = [(h.path, h.start, h.end, h.score) for h in hits]
-    names = _unused_imported_names(ctx) if params.window_import_bonus else frozenset()
-    if names:
-        scored = [
-            (p, s, e, sc * (1 + params.window_import_bonus) if _uses(index, p, s, e, names) else sc)
-            for p, s, e, sc in scored
-        ]
-        scored.sort(key=lambda t: -t[3])
     chosen: list[tuple[str, int, int, float]] = []
     for p, s, e, sc in scored:
         if any(q == p and s < ce and cs < e for q, cs, ce, _ in chosen):
@@ -543,22 +532,3 @@ def _windows(ctx: _Ctx) -> None:
         text = "\n".join(we.lines[s:e])
         rel = min(1.0, sc / _WINDOW_FULL)
         _add(ctx, "similar_window", "window", p, [Unit(text, s, e - 1, rel)], rel, atomic=True)
-
-
-def _unused_imported_names(ctx: _Ctx) -> frozenset[str]:
-    """Names the current file imports (as written locally: imported names, module and package
-    bindings) and has not used above the cursor."""
-    unused = _unused_names(ctx.query)
-    names: set[str] = set()
-    for imp in ctx.entry.parsed.imports:
-        names.update(local for local, _ in imp.names if local in unused)
-        if imp.local in unused:
-            names.add(imp.local)
-    return frozenset(names)
-
-
-def _uses(index: RepoIndex, path: str, start: int, end: int, names: frozenset[str]) -> bool:
-    entry = index.entries.get(path)
-    if entry is None:
-        return False
-    return any(n in names for n in _IDENT.findall("\n".join(entry.lines[start:end])))
