@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from repofill.retrieval import Retriever
@@ -37,6 +38,7 @@ from repofill.retrieval.languages import language_for_path
 from repofill.retrieval.types import Cursor, Snippet
 
 from . import retrieval_baselines as base
+from .command import reproduce_command
 from .sources import DEFAULT_SOURCES, cache_dir, fetch, parse_spec
 
 APPROX_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+|\S")
@@ -471,6 +473,14 @@ def markdown(result: dict) -> str:
         out.append(
             f"| peak RSS (restart from the cache) | {speed['restart_peak_rss_mb']} MB | < 400 MB |"
         )
+    if "command" in result:
+        out += [
+            "",
+            f"Run {result['date']}, 1-minute load average {result['load_at_start']} when it "
+            "started.",
+            "",
+            f"Command: `{result['command']}`",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -478,6 +488,7 @@ def run(args: argparse.Namespace) -> int:
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
+    load_at_start = round(os.getloadavg()[0], 2)  # benchmarks run alone: the record says so
     roots: list[tuple[str, Path]] = [(p.resolve().name, p.resolve()) for p in args.repo]
     specs = [parse_spec(s) for s in args.source]
     if not roots and not specs:
@@ -489,6 +500,9 @@ def run(args: argparse.Namespace) -> int:
     budgets = list(args.budgets)
     all_ms = []
     result: dict = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": reproduce_command("retrieval"),
+        "load_at_start": load_at_start,
         "budgets": budgets,
         "token_count": "approximate: identifiers, numbers, punctuation characters count 1 each",
         "holes": sum(p["holes"] for p in projects),

@@ -4,6 +4,7 @@ share `user` and `model`."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _GENERIC_PARTS = frozenset(
     {
@@ -48,10 +49,24 @@ def identifier_tokens(text: str) -> list[str]:
     return _IDENTIFIER.findall(text)
 
 
+@lru_cache(maxsize=1 << 16)
+def _subwords_of(identifier: str) -> tuple[str, ...]:
+    return tuple(part.lower() for part in _SUBWORD.findall(identifier))
+
+
+def subword_set(text: str) -> set[str]:
+    """The distinct sub-words of `text`'s identifiers (`subword_tokens` as a set), each distinct
+    identifier split once (the index splits every window of every file)."""
+    out: set[str] = set()
+    for identifier in set(_IDENTIFIER.findall(text)):
+        out.update(_subwords_of(identifier))
+    return out
+
+
 def subword_tokens(text: str) -> list[str]:
     """Each identifier split at underscores, at lower-to-upper case changes, at the end of an
     acronym (`HTTPServer` → http, server) and around digit runs, lower-cased; in order, repeats
     kept: `get_trainable_paths` → get, trainable, paths; `CalibStateRepository` → calib, state,
     repository. The tokens the issue's BM25 reference used; on the dev projects they let
     `trainable_paths = ` find windows that call `get_trainable_paths(`."""
-    return [part.lower() for ident in _IDENTIFIER.findall(text) for part in _SUBWORD.findall(ident)]
+    return [part for ident in _IDENTIFIER.findall(text) for part in _subwords_of(ident)]

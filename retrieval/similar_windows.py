@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .naming import subword_tokens
+from .naming import subword_set
 
 TOKEN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 COMMON_SHARE = 0.25
@@ -31,11 +31,6 @@ TokenSet = Callable[[str], set[str]]
 def tokens(text: str) -> set[str]:
     """Whole identifiers and numbers."""
     return set(TOKEN_RE.findall(text))
-
-
-def subword_set(text: str) -> set[str]:
-    """Lower-cased sub-words of the identifiers (`naming.subword_tokens`)."""
-    return set(subword_tokens(text))
 
 
 @dataclass(frozen=True)
