@@ -4,7 +4,7 @@ Tuned by hand against `repofill bench retrieval` (docs/context.md, docs/benchmar
 metric rewards the definition of the name at the cursor. They order the structural proposals;
 how much of the budget similar windows take first is `Params.window_share`, chosen on the dev
 projects of `repofill bench repo`, where the embedded model gains most from code similar to the
-cursor's (bench/results/repo-dev-tuning.md).
+cursor's (bench/results/tuning/README.md).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from .index_entries import Definition, FileEntry
 from .naming import name_parts
 from .naming import stem as _stem
 from .query import Query
+from .similar_windows import WindowHit
 
 IMPORTED = 0.15  # weight of a name that is imported but not used near the cursor
 _ATTR = re.compile(r"\b([A-Za-z_]\w*)(?:\.|::)([A-Za-z_]\w*)")
@@ -519,18 +520,18 @@ def _windows(ctx: _Ctx) -> None:
         exclude=frozenset({ctx.entry.path}),
         only=lambda p: _same_language(ctx, p),
     )
-    scored = [(h.path, h.start, h.end, h.score) for h in hits]
-    chosen: list[tuple[str, int, int, float]] = []
-    for p, s, e, sc in scored:
-        if any(q == p and s < ce and cs < e for q, cs, ce, _ in chosen):
+    chosen: list[WindowHit] = []
+    for h in hits:
+        if any(c.path == h.path and h.start < c.end and c.start < h.end for c in chosen):
             continue
-        chosen.append((p, s, e, sc))
+        chosen.append(h)
         if len(chosen) >= params.windows:
             break
-    for p, s, e, sc in chosen:
-        we = index.entries.get(p)
+    for h in chosen:
+        we = index.entries.get(h.path)
         if we is None:
             continue
-        text = "\n".join(we.lines[s:e])
-        rel = min(1.0, sc / _WINDOW_FULL)
-        _add(ctx, "similar_window", "window", p, [Unit(text, s, e - 1, rel)], rel, atomic=True)
+        text = "\n".join(we.lines[h.start : h.end])
+        rel = min(1.0, h.score / _WINDOW_FULL)
+        unit = Unit(text, h.start, h.end - 1, rel)
+        _add(ctx, "similar_window", "window", h.path, [unit], rel, atomic=True)

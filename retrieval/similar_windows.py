@@ -1,7 +1,7 @@
 """Lexical-similarity windows: Jaccard similarity between the cursor's code and fixed-size line
 windows of the other files (RepoCoder, Zhang et al. 2023: 20 lines, step 10), over sub-word tokens
-by default (`naming.subword_tokens`; on the dev projects of `bench repo` they beat whole
-identifiers, bench/results/repo-dev.md).
+by default (`naming.subword_set`; on the dev projects of `bench repo` RepoCoder's windows scored
+21.3 code EM with sub-words against 18.7 with whole identifiers, bench/results/repo-dev.md).
 
 Windows live in an inverted index (token → window ids, as compact int arrays) so a query costs
 one `numpy.bincount` over the postings of the query's tokens, and replacing one file only
