@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, NoReturn, TextIO
 
 from repofill.models.types import CancelToken
 from repofill.retrieval import Retriever, format_context
@@ -33,7 +33,9 @@ def _settings(args: argparse.Namespace, **extra: object) -> Settings:
     return Settings().merged(raw)
 
 
-def serve(args: argparse.Namespace) -> int:
+def serve(args: argparse.Namespace) -> NoReturn:
+    """Run the LSP server on stdio (or `--tcp HOST:PORT`) until `exit` or the end of stdin, then
+    end the process: status 0 after a `shutdown` request, 1 otherwise (LSP)."""
     from .lifecycle import LifecycleProtocol
     from .server import create_server
 
@@ -53,7 +55,12 @@ def serve(args: argparse.Namespace) -> int:
         runtime.shutdown()
     # LSP: exit code 0 only after a `shutdown` request (pygls swallows its own SystemExit)
     protocol = server.protocol
-    return 0 if isinstance(protocol, LifecycleProtocol) and protocol.shutdown_received else 1
+    code = 0 if isinstance(protocol, LifecycleProtocol) and protocol.shutdown_received else 1
+    # The index cache is saved and the model stopped (or given up on): end here, because
+    # interpreter teardown could wait on llama.cpp threads still loading or decoding.
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
 
 
 def claim_stdout() -> BinaryIO:

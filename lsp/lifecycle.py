@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 PARENT_POLL_S = 2.0
 SHUTDOWN_GRACE_S = 5.0
+EXIT_DEADLINE_S = 15.0
+"""Seconds from the client's `exit` to the end of the process, whatever its threads are doing:
+the model worker gets SHUTDOWN_GRACE_S to stop, saving the index cache takes about a second."""
 
 
 _ANSWERED = object()
@@ -93,6 +96,33 @@ class LifecycleProtocol(LanguageServerProtocol):
                     self._send_response(msg_id, None, error.to_response_error())
                 return
         super().handle_message(message)
+
+
+def exit_after(
+    delay: float,
+    exit_code: Callable[[], int],
+    *,
+    exit_process: Callable[[int], None] = os._exit,
+) -> threading.Timer:
+    """End the process `delay` seconds from now (LSP: `exit`) unless it has ended by itself.
+
+    After `exit`, pygls joins its stdin reader thread, which blocks for as long as the client
+    holds stdin open, and interpreter teardown can wait on llama.cpp threads that are still
+    loading or decoding; a CI run once saw a server outlive `exit` by 300 s. The timer is a
+    daemon thread, so a process that ends in time is not held up by it. `exit_code` is read when
+    the timer fires: 0 after a `shutdown` request, 1 otherwise.
+    """
+
+    def fire() -> None:
+        log.warning("still running %.0f s after exit; ending the process", delay)
+        logging.shutdown()
+        exit_process(exit_code())
+
+    timer = threading.Timer(delay, fire)
+    timer.name = "repofill-exit-deadline"
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def pid_alive(pid: int) -> bool:

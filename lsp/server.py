@@ -30,7 +30,7 @@ from .fill.protocol import (
     resolve,
     reveal_command,
 )
-from .lifecycle import LifecycleProtocol, watch_parent
+from .lifecycle import EXIT_DEADLINE_S, LifecycleProtocol, exit_after, watch_parent
 from .prompt_window import word_end
 from .protocol_helpers import (
     Progress,
@@ -147,6 +147,12 @@ def create_server(runtime: Runtime) -> RepoFillServer:
         forward_to_client(ls, ls.loop)
         ls.runtime.start(_workspace_root(params), on_state=ls.set_state)
         watch_parent(params.process_id, ls.runtime.shutdown)
+
+    @server.feature(types.EXIT)
+    def exit_notification(ls: RepoFillServer, params: None) -> None:
+        protocol = ls.protocol
+        shutdown = isinstance(protocol, LifecycleProtocol) and protocol.shutdown_received
+        exit_after(EXIT_DEADLINE_S, lambda: 0 if shutdown else 1)
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: RepoFillServer, params: types.InitializedParams) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--answer", required=True)
     parser.add_argument("--log", type=Path, required=True)
+    parser.add_argument(
+        "--stuck-thread",
+        action="store_true",
+        help="start a thread that never ends and is not a daemon, as a native thread that "
+        "interpreter teardown would wait on",
+    )
     args = parser.parse_args()
+    if args.stuck_thread:
+        threading.Thread(target=threading.Event().wait, name="stuck", daemon=False).start()
     backend = ScriptedBackend(args.answer, args.log)
 
     def factory(settings: Settings):  # type: ignore[no-untyped-def]

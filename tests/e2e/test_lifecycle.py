@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,42 @@ def test_server_exits_when_stdin_closes(client: RawClient, tmp_path: Path) -> No
     assert client.process.stdin is not None
     client.process.stdin.close()
     assert client.wait_exit(20) is not None
+
+
+@pytest.mark.usefixtures("embedded_model")
+@pytest.mark.parametrize("delay", [0.0, 1.0])
+def test_exit_while_the_model_loads(tmp_path: Path, delay: float) -> None:
+    """`exit` arrives while the embedded model is still loading or warming up, and the client
+    keeps stdin open (as pytest-lsp does): the process must still end, with 0 after `shutdown`."""
+    raw = RawClient([], stderr=tmp_path / "server.stderr")
+    try:
+        raw.initialize(write_project(tmp_path / "p"), initializationOptions=PATIENT)
+        raw.notify("initialized", {})
+        time.sleep(delay)
+        assert "error" not in raw.request("shutdown")
+        raw.notify("exit")
+        assert raw.wait_exit(60) == 0, "the server outlived exit"
+    finally:
+        raw.close()
+
+
+def test_exit_ends_a_server_whose_threads_do_not(tmp_path: Path) -> None:
+    """A thread that never ends (here a scripted one, in the field llama.cpp still loading) must
+    not keep the process alive after `exit`: the exit deadline ends it, with 0 after `shutdown`."""
+    log = tmp_path / "requests.jsonl"
+    command = [sys.executable, "-m", "tests.e2e.scripted_server", "--answer", "x"]
+    raw = RawClient(
+        command=[*command, "--log", str(log), "--stuck-thread"], stderr=tmp_path / "server.stderr"
+    )
+    try:
+        raw.initialize(write_project(tmp_path / "p"), initializationOptions=PATIENT)
+        raw.notify("initialized", {})
+        assert "error" not in raw.request("shutdown")
+        raw.notify("exit")
+        assert raw.wait_exit(3) is None, "the stuck thread should hold the process for a while"
+        assert raw.wait_exit(60) == 0, "the server outlived exit"
+    finally:
+        raw.close()
 
 
 def test_server_exits_when_the_client_process_dies(tmp_path: Path) -> None:
