@@ -10,8 +10,8 @@ every request the user then makes on that line, so it is evaluated ahead, while 
 - the request is built with `Engine.build_request` for the strategy an automatic request uses;
 - the backend evaluates it as a background job of the model worker (models/worker.py): lowest
   priority, at most one (a newer place replaces an older one), preempted by any real job at the
-  end of its current chunk (`PREWARM_CHUNK` tokens for the in-process backend). What it evaluated
-  stays in the cache; the real request reuses it.
+  end of its current chunk (about 135 ms of work for the in-process backend,
+  models/timed_chunks.py). What it evaluated stays in the cache; the real request reuses it.
 
 Backends without a `prewarm` method (and remote OpenAI-compatible servers) do nothing.
 """

@@ -22,6 +22,7 @@ import numpy as np
 from .fim import FimFormat, detect_format, render_fim, render_left_to_right
 from .gpu import gpu_offload_supported
 from .threads import ThreadPolicy
+from .timed_chunks import TimedChunks
 from .types import (
     MAX_SCORED_SUFFIX_TOKENS,
     CancelToken,
@@ -40,9 +41,8 @@ log = logging.getLogger(__name__)
 # Prompt tokens are evaluated in chunks of this size so a cancellation or deadline is noticed
 # while a long prompt is being read, not only once generation starts.
 _EVAL_CHUNK = 128
-# A pre-warm evaluates in smaller chunks: a real request waits for at most one of them
-# (32 tokens: about 70 ms at 2.2 ms a prompt token on 2 CPU cores).
-PREWARM_CHUNK = 32
+# A pre-warm evaluates in chunks sized to a time budget (models/timed_chunks.py): a real request
+# waits for at most one of them.
 # Tokens considered before falling back to sorting the whole vocabulary for top-p sampling.
 _NUCLEUS_CANDIDATES = 1024
 # ggml type ids (ggml.h) for the kvCacheType setting; None leaves llama.cpp's default (f16).
@@ -198,6 +198,7 @@ class LlamaBackend:
         )
         self._rng = np.random.default_rng(self._options.seed)
         self._pieces: PieceIndex | None = None
+        self._prewarm_chunks = TimedChunks()
         self._thread_policy = (
             ThreadPolicy(physical_cores()) if self._options.n_threads is None else None
         )
@@ -336,8 +337,9 @@ class LlamaBackend:
 
         The stable part is what `line_start_tokens` counts: the context and the prefix up to the
         start of the cursor's line, which the next request at this place shares. Tokens already
-        cached are kept; the rest is evaluated in chunks of PREWARM_CHUNK tokens, stopping at the
-        first chunk boundary after `cancel` is set. With `reuse_kv` off nothing is done.
+        cached are kept; the rest is evaluated in chunks of about CHUNK_BUDGET_MS each (at most
+        `TimedChunks.largest` tokens), stopping at the first chunk boundary after `cancel` is set.
+        With `reuse_kv` off nothing is done.
         """
         if not self._options.reuse_kv:
             return PrewarmResult()
@@ -360,11 +362,14 @@ class LlamaBackend:
             llm.n_tokens = common
         else:
             llm.reset()
-        start = llm.n_tokens
-        for at in range(start, stable, PREWARM_CHUNK):
-            if cancel.cancelled:
-                break
-            llm.eval(tokens[at : min(stable, at + PREWARM_CHUNK)])
+        start = at = llm.n_tokens
+        chunks = self._prewarm_chunks
+        while at < stable and not cancel.cancelled:
+            end = min(stable, at + chunks.size())
+            began = time.perf_counter()
+            llm.eval(tokens[at:end])
+            chunks.record(end - at, (time.perf_counter() - began) * 1000)
+            at = end
         cached = int(llm.n_tokens)
         return PrewarmResult(stable, cached - start, cached, stopped=cached < stable)
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from repofill.models.llama_backend import PREWARM_CHUNK, LlamaBackend, LlamaOptions, heal_prefix
+from repofill.models.llama_backend import LlamaBackend, LlamaOptions, heal_prefix
+from repofill.models.timed_chunks import TimedChunks
 from repofill.models.types import CancelToken, InfillRequest, RepoFile
 
 BODY = "".join(f"def step_{i}(values):\n    return sum(values) * {i}\n\n\n" for i in range(20))
@@ -75,6 +76,6 @@ def test_a_cancelled_prewarm_stops_at_a_chunk_boundary_and_keeps_what_it_did(
             return self.checks > 1
 
     part = backend.prewarm(HERE, AfterOneChunk())
-    assert part.stopped and 0 < part.evaluated_tokens <= PREWARM_CHUNK
+    assert part.stopped and 0 < part.evaluated_tokens <= TimedChunks().largest
     [answer] = backend.complete(HERE, CancelToken())
     assert answer.timings.reused_tokens >= part.cached_tokens
