@@ -55,7 +55,7 @@ def serve(args: argparse.Namespace) -> NoReturn:
         runtime.shutdown()
     # LSP: exit code 0 only after a `shutdown` request (pygls swallows its own SystemExit)
     protocol = server.protocol
-    code = 0 if isinstance(protocol, LifecycleProtocol) and protocol.shutdown_received else 1
+    code = protocol.exit_code if isinstance(protocol, LifecycleProtocol) else 1
     # The index cache is saved and the model stopped (or given up on): end here, because
     # interpreter teardown could wait on llama.cpp threads still loading or decoding.
     sys.stderr.flush()

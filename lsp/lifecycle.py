@@ -37,7 +37,7 @@ PARENT_POLL_S = 2.0
 SHUTDOWN_GRACE_S = 5.0
 EXIT_DEADLINE_S = 15.0
 """Seconds from the client's `exit` to the end of the process, whatever its threads are doing:
-the model worker gets SHUTDOWN_GRACE_S to stop, saving the index cache takes about a second."""
+the model worker gets SHUTDOWN_GRACE_S to stop, the rest is for saving the index cache."""
 
 
 _ANSWERED = object()
@@ -64,6 +64,11 @@ class LifecycleProtocol(LanguageServerProtocol):
     @property
     def shutdown_received(self) -> bool:
         return bool(self._shutdown)
+
+    @property
+    def exit_code(self) -> int:
+        """The process's status at `exit` (LSP): 0 after a `shutdown` request, 1 otherwise."""
+        return 0 if self.shutdown_received else 1
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         """pygls drops a request whose params do not parse; we answer it with the error."""

@@ -151,8 +151,8 @@ def create_server(runtime: Runtime) -> RepoFillServer:
     @server.feature(types.EXIT)
     def exit_notification(ls: RepoFillServer, params: None) -> None:
         protocol = ls.protocol
-        shutdown = isinstance(protocol, LifecycleProtocol) and protocol.shutdown_received
-        exit_after(EXIT_DEADLINE_S, lambda: 0 if shutdown else 1)
+        if isinstance(protocol, LifecycleProtocol):
+            exit_after(EXIT_DEADLINE_S, lambda: protocol.exit_code)
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: RepoFillServer, params: types.InitializedParams) -> None:

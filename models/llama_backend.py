@@ -41,8 +41,6 @@ log = logging.getLogger(__name__)
 # Prompt tokens are evaluated in chunks of this size so a cancellation or deadline is noticed
 # while a long prompt is being read, not only once generation starts.
 _EVAL_CHUNK = 128
-# A pre-warm evaluates in chunks sized to a time budget (models/timed_chunks.py): a real request
-# waits for at most one of them.
 # Tokens considered before falling back to sorting the whole vocabulary for top-p sampling.
 _NUCLEUS_CANDIDATES = 1024
 # ggml type ids (ggml.h) for the kvCacheType setting; None leaves llama.cpp's default (f16).
