@@ -4,9 +4,11 @@ A pre-warm (lsp/prewarm.py) evaluates a prompt in chunks so that a real request 
 the end of the current chunk. Larger chunks evaluate faster per token, smaller ones make the real
 request wait less. Measured with the embedded Gemma 3 270M on 2 CPU cores (a 1,024-token prompt,
 llama.cpp, no other load): 2.52 ms a token in chunks of 32, 2.15 in chunks of 64, 2.01 in chunks
-of 128. A fixed size is wrong elsewhere: 64 tokens take about 135 ms there, but 220 ms at the
-3.5 ms a token that the pre-warm of an earlier latency run averaged on the same machine. So the
-size is the number of tokens that fit the budget at the speed measured on the last chunks.
+of 128, each chunk computing its last token's logits; without logits, as pre-warm chunks now run
+(`LlamaBackend._decode`), 2.08, 1.98 (chunks of 55) and 1.86. A fixed size is wrong elsewhere:
+64 tokens take about 135 ms there, but 220 ms at the 3.5 ms a token that the pre-warm of an
+earlier latency run averaged on the same machine. So the size is the number of tokens that fit
+the budget at the speed measured on the last chunks.
 """
 
 from __future__ import annotations
