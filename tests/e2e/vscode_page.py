@@ -11,6 +11,7 @@ for spaces.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 EDITOR = ".editor-instance .monaco-editor"
 QUICK_INPUT = ".quick-input-widget"
+# The palette's "File: Save" row, not "Save All", "Save As..." or "Save without Formatting"
+SAVE_ROW = re.compile(r"File: Save(?! All| As|\s*without)")
 NBSP = "\u00a0"
 # createStatusBarItem("repofill.status") in the extension "repofill.repofill".
 STATUS_ITEM_ID = "repofill.repofill.repofill.status"
@@ -102,25 +105,56 @@ class Workbench:
 
     def save(self, path: Path, timeout_s: float = 30) -> str:
         """Ctrl+S and waits until the file on disk changed (its time or its text); returns its
-        text. The timeout allows for a machine busy with the rest of the suite."""
+        text. The timeout allows for a machine busy with the rest of the suite.
+
+        A person whose Ctrl+S did nothing saves again from the command palette: so does this,
+        after a third of the timeout (a CI run once saw a Ctrl+S pressed right after Tab accepted
+        a suggestion leave the file unsaved for 30 s). On failure the message says what had the
+        keyboard focus and which dialogs and notifications were on screen."""
         before, before_text = path.stat().st_mtime_ns, path.read_text()
+
+        def saved() -> bool:
+            return path.stat().st_mtime_ns != before or path.read_text() != before_text
+
         self.page.keyboard.press("Control+S")
-        deadline = time.monotonic() + timeout_s
-        while path.stat().st_mtime_ns == before and path.read_text() == before_text:
-            assert time.monotonic() < deadline, f"{path.name} was not saved"
+        start = time.monotonic()
+        retried = False
+        while not saved():
+            waited = time.monotonic() - start
+            if not retried and waited > timeout_s / 3 and self.modal_dialog().count() == 0:
+                retried = True
+                self.run_command("File: Save", SAVE_ROW)
+            assert waited < timeout_s, f"{path.name} was not saved: {self._save_scene()}"
             time.sleep(0.1)
         time.sleep(0.2)  # let the write finish
         return path.read_text()
 
+    def _save_scene(self) -> str:
+        """What is on screen when a save did not happen: focus, dialogs, toasts, dirty tabs."""
+        focus = self.page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return e ? `${e.tagName}.${e.className}`.slice(0, 120) : 'none'; }"
+        )
+        dialogs = [
+            self.modal_dialog().nth(i).inner_text() for i in range(self.modal_dialog().count())
+        ]
+        dirty = self.page.locator(".tabs-container .tab.dirty")
+        return (
+            f"focus={focus!r} dialogs={dialogs!r} toasts={self.toast_texts()!r}"
+            f" dirty tabs={[dirty.nth(i).inner_text() for i in range(dirty.count())]!r}"
+        )
+
     # --- commands -----------------------------------------------------------------------
 
-    def run_command(self, title: str) -> None:
-        """F1, the command's title, a click on its row: the command palette."""
+    def run_command(self, title: str, row_text: str | re.Pattern[str] | None = None) -> None:
+        """F1, the command's title, a click on its row: the command palette. `row_text` picks
+        the row where the title also matches others (`File: Save` and `File: Save All`)."""
         self.page.keyboard.press("F1")
         box = self.page.locator(f"{QUICK_INPUT} input.input")
         box.wait_for()
         box.fill(f">{title}")
-        row = self.page.locator(".quick-input-list .monaco-list-row").filter(has_text=title)
+        rows = self.page.locator(".quick-input-list .monaco-list-row")
+        row = rows.filter(has_text=title if row_text is None else row_text)
         row.first.click()
         self.page.locator(QUICK_INPUT).wait_for(state="hidden")
 
