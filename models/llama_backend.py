@@ -21,6 +21,7 @@ import numpy as np
 
 from .fim import FimFormat, detect_format, render_fim, render_left_to_right
 from .gpu import gpu_offload_supported
+from .llama_log import capture_errors, route_llama_log
 from .threads import ThreadPolicy
 from .timed_chunks import TimedChunks
 from .types import (
@@ -170,24 +171,27 @@ class LlamaBackend:
             from llama_cpp import Llama
         except ImportError as exc:  # pragma: no cover - the dependency is declared
             raise ModelError(f"llama-cpp-python is not importable: {exc}") from exc
+        route_llama_log()
         try:
-            self._llm: Any = Llama(
-                model_path=str(path),
-                n_ctx=self._options.n_ctx,
-                n_gpu_layers=n_gpu_layers,
-                n_threads=self._options.n_threads or physical_cores(),
-                n_threads_batch=self._options.n_threads or physical_cores(),
-                flash_attn=self._options.flash_attn,
-                type_k=_KV_TYPES.get(self._options.kv_cache_type),
-                type_v=_KV_TYPES.get(self._options.kv_cache_type),
-                seed=self._options.seed,
-                logits_all=False,
-                verbose=False,
-            )
+            with capture_errors() as load_errors:
+                self._llm: Any = Llama(
+                    model_path=str(path),
+                    n_ctx=self._options.n_ctx,
+                    n_gpu_layers=n_gpu_layers,
+                    n_threads=self._options.n_threads or physical_cores(),
+                    n_threads_batch=self._options.n_threads or physical_cores(),
+                    flash_attn=self._options.flash_attn,
+                    type_k=_KV_TYPES.get(self._options.kv_cache_type),
+                    type_v=_KV_TYPES.get(self._options.kv_cache_type),
+                    seed=self._options.seed,
+                    logits_all=False,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as exc:
+            said = f" llama.cpp: {load_errors[0]}." if load_errors else ""  # the first: the cause
             raise ModelError(
-                f"could not load the model {path}: {exc}. The file may be corrupt or not a GGUF "
-                "model that this llama.cpp build supports."
+                f"could not load the model {path}: {exc}.{said} The file may be corrupt or not a "
+                "GGUF model that this llama.cpp build supports."
             ) from exc
         llm = self._llm
         self._n_vocab: int = llm.n_vocab()

@@ -12,6 +12,10 @@ import pytest
 
 from .editor_tools import VSCODE_DIR, repofill_command, require, run
 
+# The checks below read node:test's TAP lines (`# fail 0`, `ok 3 - name`). Node 20 writes TAP when
+# its output is not a terminal; Node 23 and later write the `spec` format everywhere unless told.
+TAP = {"NODE_OPTIONS": "--test-reporter=tap"}
+
 
 @pytest.fixture(scope="module")
 def built() -> Path:
@@ -35,7 +39,7 @@ def test_lint(built: Path) -> None:
 
 @pytest.mark.timeout(300)
 def test_unit_tests(built: Path) -> None:
-    result = run(["npm", "test"], cwd=built, timeout=280)
+    result = run(["npm", "test"], cwd=built, timeout=280, env=TAP)
     assert result.returncode == 0, result.stdout
     assert "# fail 0" in result.stdout, result.stdout
 
@@ -50,7 +54,7 @@ def test_protocol_against_real_server(built: Path, embedded_model: Path) -> None
     require(server, "no `repofill` command: pip install -e . in this environment")
     assert server is not None
     result = run(
-        ["npm", "run", "test:protocol"], cwd=built, timeout=580, env={"REPOFILL_CMD": server}
+        ["npm", "run", "test:protocol"], cwd=built, timeout=580, env={**TAP, "REPOFILL_CMD": server}
     )
     assert result.returncode == 0, result.stdout
     assert "# fail 0" in result.stdout, result.stdout
