@@ -23,11 +23,11 @@ MAX_CHASE = 4
 
 
 class RepoIndex:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, window_lines: int = 20) -> None:
         self.root = root
         self.entries: dict[str, FileEntry] = {}
         self.project = Project(root, self.entries)
-        self.windows = WindowIndex()
+        self.windows = WindowIndex(size=window_lines, step=max(1, window_lines // 2))
         self.lock = threading.RLock()
         self.classes: dict[str, set[str]] = {}  # class name → files defining it
         self.children: dict[str, set[str]] = {}  # base class name → files with a subclass

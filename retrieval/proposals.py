@@ -52,6 +52,9 @@ class Params:
     max_body_lines: int = 60
     files_per_source: int = 3
     windows: int = 12  # similar windows proposed (as many as a 512-token budget could take)
+    window_lines: int = 20
+    """Lines of a similar-code window (step: half of it) and of the query before the cursor
+    (RepoCoder: 20 and 10)."""
     window_share: float = 1.0
     """Share of the context budget similar windows may fill before the structural proposals are
     packed (`select.pack`); what the structure leaves goes to more windows. Chosen on the dev

@@ -30,7 +30,7 @@ class Query:
         return w
 
 
-def build_query(cursor: Cursor) -> Query:
+def build_query(cursor: Cursor, window_lines: int = WINDOW_LINES) -> Query:
     prefix = cursor.prefix
     line = prefix.count("\n")
     lines = cursor.text.split("\n")
@@ -52,7 +52,7 @@ def build_query(cursor: Cursor) -> Query:
         for name in _IDENT.findall(lines[i]):
             if weights.get(name, 0.0) < w:
                 weights[name] = w
-    window = "\n".join([*lines[max(0, line - WINDOW_LINES + 1) : line], head])
+    window = "\n".join([*lines[max(0, line - window_lines + 1) : line], head])
     return Query(
         line=line,
         lines=lines,

@@ -39,7 +39,7 @@ class Retriever:
         self.root = root.resolve()
         self.params = params or Params()
         self.priors = priors
-        self.index = RepoIndex(self.root)
+        self.index = RepoIndex(self.root, self.params.window_lines)
         folder = (cache_dir or default_cache_dir(self.root)) if use_cache else None
         self._cache = ParseCache(folder)
         self._tokens = TokenCountCache()
@@ -191,7 +191,7 @@ class Retriever:
         if budget <= 0:
             return Context(budget=budget)
         entry = self._current_entry(cursor)
-        query = build_query(cursor)
+        query = build_query(cursor, self.params.window_lines)
         with self.index.lock:
             proposals = propose(self.index, entry, query, self.params)
             snippets = pack(

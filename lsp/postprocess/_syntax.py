@@ -74,11 +74,21 @@ def enclosing_region(prefix: str, suffix: str, max_lines: int = WINDOW_LINES) ->
         start = min(candidates, key=lambda i: (width(before[i]), i)) if candidates else 0
     after = head_lines(suffix, max_lines)
     end = len(after)
+    previous = before[-1] + (after[0] if after else "")  # the cursor's line, whole
     for i in range(1, len(after)):
-        if _starts_region(after[i]):
+        # A top-level decorator (`@...`) belongs to the definition below it: alone it is not
+        # valid code, so the right decorator would be judged a syntax error.
+        if _starts_region(after[i]) and not _is_decorator(previous):
             end = i
             break
+        if not is_blank(after[i]):
+            previous = after[i]
     return Region("\n".join(before[start:]), "\n".join(after[:end]))
+
+
+def _is_decorator(line: str) -> bool:
+    """A top-level `@decorator` line (Python, TypeScript and JavaScript, Java annotations)."""
+    return line.startswith("@")
 
 
 def _point_after(text: bytes, start: Point) -> Point:
