@@ -99,3 +99,27 @@ def test_windows_match_sub_words_of_the_names_near_the_cursor(tmp_path: Path) ->
     found = propose(index, index.entries["lib/train.py"], build_query(cursor), Params())
     windows = [p for p in found if p.source == "similar_window"]
     assert [(p.path, p.units[0].text) for p in windows] == [("lib/util.py", other)]
+
+
+def test_window_lines_sets_the_window_and_the_query_length(tmp_path: Path) -> None:
+    """`Params.window_lines` through `Retriever`: windows of that many lines, step half of it,
+    and a query of that many lines before the cursor."""
+    from repofill.retrieval.retriever import Retriever
+
+    (tmp_path / "lib").mkdir()
+    lines = [f"value_{i} = compute_{i}()" for i in range(30)]
+    (tmp_path / "lib/other.py").write_text("\n".join(lines))  # 30 lines, no empty 31st
+    for window_lines, starts in ((10, [0, 5, 10, 15, 20]), (20, [0, 10])):
+        retriever = Retriever(tmp_path, use_cache=False, params=Params(window_lines=window_lines))
+        retriever.build()
+        windows = retriever.index.windows
+        got = sorted(
+            (windows._win_start[w], windows._win_end[w]) for w in windows._by_path["lib/other.py"]
+        )
+        assert got == [(s, min(30, s + window_lines)) for s in starts]
+    text = "".join(f"line_{i} = {i}\n" for i in range(30)) + "total = "
+    cursor = Cursor(text, len(text), tmp_path / "lib/new.py", "python")
+    assert build_query(cursor, 10).window_text.split("\n") == [
+        *(f"line_{i} = {i}" for i in range(21, 30)),
+        "total = ",
+    ]
