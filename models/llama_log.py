@@ -29,15 +29,25 @@ GGML_DEBUG, GGML_INFO, GGML_WARN, GGML_ERROR, GGML_CONT = 1, 2, 3, 4, 5
 LEVELS = {GGML_DEBUG: logging.DEBUG, GGML_INFO: logging.DEBUG, GGML_WARN: logging.INFO}
 """Python logging level of each ggml level; ERROR and anything unknown are ERROR."""
 
-_lock = threading.Lock()
-_state: dict[str, Any] = {"callback": None, "last": logging.DEBUG, "captured": None}
+
+class _Route:
+    """What the callback needs between calls, guarded by `lock`."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.callback: Any = None  # the ctypes callback, kept alive while llama.cpp holds it
+        self.last = logging.DEBUG  # the level a GGML_CONT line continues
+        self.captured: list[str] | None = None  # errors kept by `capture_errors`
+
+
+_route = _Route()
 
 
 def _handle(level: int, text: bytes) -> None:
-    with _lock:
-        py_level = _state["last"] if level == GGML_CONT else LEVELS.get(level, logging.ERROR)
-        _state["last"] = py_level
-        captured: list[str] | None = _state["captured"]
+    with _route.lock:
+        py_level = _route.last if level == GGML_CONT else LEVELS.get(level, logging.ERROR)
+        _route.last = py_level
+        captured = _route.captured
     line = text.decode("utf-8", "replace").rstrip("\n")
     if not line.strip():
         return
@@ -53,17 +63,17 @@ def route_llama_log() -> None:
     importing `llama_cpp`, whose import installs its own printer)."""
     import llama_cpp
 
-    with _lock:
-        if _state["callback"] is not None:
+    with _route.lock:
+        if _route.callback is not None:
             return
 
         def on_log(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
             with contextlib.suppress(Exception):  # an exception must not cross into C
                 _handle(level, text)
 
-        # Kept in _state: ctypes calls into a freed callback otherwise.
-        _state["callback"] = llama_cpp.llama_log_callback(on_log)
-    llama_cpp.llama_log_set(_state["callback"], ctypes.c_void_p(0))
+        # Kept in _route: ctypes calls into a freed callback otherwise.
+        _route.callback = llama_cpp.llama_log_callback(on_log)
+    llama_cpp.llama_log_set(_route.callback, ctypes.c_void_p(0))
 
 
 @contextmanager
@@ -71,10 +81,10 @@ def capture_errors() -> Iterator[list[str]]:
     """The llama.cpp error lines logged inside the block, in order (they are logged at DEBUG,
     not ERROR: the caller raises an error that quotes them). Not re-entrant."""
     errors: list[str] = []
-    with _lock:
-        _state["captured"] = errors
+    with _route.lock:
+        _route.captured = errors
     try:
         yield errors
     finally:
-        with _lock:
-            _state["captured"] = None
+        with _route.lock:
+            _route.captured = None

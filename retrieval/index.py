@@ -16,6 +16,7 @@ from .languages import language_for_path
 from .naming import name_parts
 from .parse_cache import digest
 from .project import Project
+from .query import WINDOW_LINES
 from .similar_windows import WindowIndex
 
 Resolved = list[tuple[ImportRef, list[str]]]
@@ -23,7 +24,7 @@ MAX_CHASE = 4
 
 
 class RepoIndex:
-    def __init__(self, root: Path, window_lines: int = 20) -> None:
+    def __init__(self, root: Path, window_lines: int = WINDOW_LINES) -> None:
         self.root = root
         self.entries: dict[str, FileEntry] = {}
         self.project = Project(root, self.entries)

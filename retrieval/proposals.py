@@ -18,7 +18,7 @@ from .index import RepoIndex
 from .index_entries import Definition, FileEntry
 from .naming import name_parts
 from .naming import stem as _stem
-from .query import Query
+from .query import WINDOW_LINES, Query
 from .similar_windows import WindowHit
 
 IMPORTED = 0.15  # weight of a name that is imported but not used near the cursor
@@ -52,7 +52,7 @@ class Params:
     max_body_lines: int = 60
     files_per_source: int = 3
     windows: int = 12  # similar windows proposed (as many as a 512-token budget could take)
-    window_lines: int = 20
+    window_lines: int = WINDOW_LINES
     """Lines of a similar-code window (step: half of it) and of the query before the cursor
     (RepoCoder: 20 and 10)."""
     window_share: float = 1.0
