@@ -217,6 +217,10 @@ def _python_error(source: str) -> _PyError | None:
     return None
 
 
+MISSING_BODY = "expected an indented block"
+"""How Python's parser (3.10+) begins the error for a block header without a body."""
+
+
 def python_adds_error(region: Region, insert: str) -> bool:
     """Whether `insert` at the cursor makes Python's parser fail where it did not before.
 
@@ -225,6 +229,8 @@ def python_adds_error(region: Region, insert: str) -> bool:
     The parser reports only its first error, so an error already in the window counts as the
     same one when the new first error lies at its place (shifted past the insertion) with the
     same message; an error inside the inserted text, or before the old one, is the candidate's.
+    A missing block body after the inserted text is not an error of the text: the header it
+    completes waits for the body the user types next.
     """
     new = _python_error(region.before + insert + region.after)
     if new is None:
@@ -233,6 +239,11 @@ def python_adds_error(region: Region, insert: str) -> bool:
     if old is None:
         return True
     start, end = len(region.before), len(region.before) + len(insert)
+    if new.offset >= end and new.message.startswith(MISSING_BODY):
+        # The candidate finished a block header (`if __name__ == "__main__":`) and its body is
+        # not typed yet. Inside a function the error lands elsewhere, so only top-level headers
+        # were rejected for it.
+        return False
     if start <= new.offset < end:
         return True
     mapped = new.offset if new.offset < start else new.offset - len(insert)
