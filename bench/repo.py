@@ -50,6 +50,7 @@ from repofill.retrieval.types import Context, CountTokens, Cursor, Snippet
 from . import repo_metrics as metrics
 from . import retrieval_baselines as base
 from .command import bench_settings, reproduce_command
+from .paired import paired_em
 from .repo_holes import HOLE_KINDS, holes_of_kind
 from .retrieval import Hole, holed_cursor
 from .sources import (
@@ -309,6 +310,31 @@ def summarise(rows: list[dict], methods: list[str]) -> dict[str, dict[str, float
     return out
 
 
+def paired_against(
+    rows: list[dict], methods: list[str], product: str = "rlpg"
+) -> dict[str, dict[str, float]]:
+    """RepoFill against each other strategy, hole by hole (bench/paired.py): code EM on the
+    holes both have. Empty without RepoFill among `methods`."""
+    if product not in methods:
+        return {}
+    out: dict[str, dict[str, float]] = {}
+    for other in methods:
+        both = [r["results"] for r in rows if product in r["results"] and other in r["results"]]
+        if other == product or not both:
+            continue
+        out[other] = paired_em([b[product]["em"] for b in both], [b[other]["em"] for b in both])
+    return out
+
+
+def write_predictions(rows: list[dict], methods: list[str], path: Path) -> None:
+    """Each hole's target and every strategy's prediction, one JSON object per line, so a run
+    can be compared hole by hole later (a few dozen kB)."""
+    with path.open("w") as fh:
+        for r in rows:
+            predictions = {m: r["results"][m]["prediction"] for m in methods if m in r["results"]}
+            fh.write(json.dumps({"key": r["key"], "target": r["target"], **predictions}) + "\n")
+
+
 def markdown(result: dict) -> str:
     methods = result["methods"]
     out = ["### Repository-level line completion (CrossCodeEval metrics)", ""]
@@ -350,6 +376,22 @@ def markdown(result: dict) -> str:
         cells = [f"{summary[m]['em']:.1f} / {summary[m]['id_f1']:.1f}" for m in methods]
         out.append(f"| {p} | {holes:.0f} | " + " | ".join(cells) + " |")
     out.append("")
+    if result.get("paired"):
+        out += [
+            "RepoFill against each other context, hole by hole (code EM; bench/paired.py): holes "
+            "only RepoFill got right, holes only the other got right, the EM difference "
+            "(RepoFill − other, points) with its 95% bootstrap interval, and the exact sign "
+            "test's two-sided p on the holes where they differ:",
+            "",
+            "| against | RepoFill only | other only | EM difference | 95% interval | sign test p |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for m, c in result["paired"].items():
+            out.append(
+                f"| {LABELS.get(m, m)} | {c['wins']} | {c['losses']} | {c['em_diff']:+.1f} | "
+                f"{c['ci_low']:+.1f} … {c['ci_high']:+.1f} | {c['p_sign']:.3f} |"
+            )
+        out.append("")
     out.append(f"Command: `{result['command']}`")
     return "\n".join(out) + "\n"
 
@@ -485,12 +527,14 @@ def run(args: argparse.Namespace) -> int:
         "holes": len(rows),
         "pooled": summarise(rows, methods),
         "projects": {p: summarise(rs, methods) for p, rs in projects.items()},
+        "paired": paired_against(rows, methods),
     }
     out: Path = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
     text = markdown(result)
     out.with_suffix(".md").write_text(text)
+    write_predictions(rows, methods, out.with_name(out.name + "-predictions.jsonl"))
     chart(result, out.with_suffix(".png"))
     print(text, file=sys.stderr)
     others = [m for m in methods if m not in ("rlpg", "rlpg_iter")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,42 @@ def test_iterated_context_queries_with_the_draft(tmp_path: Path) -> None:
     window = [s for s in drafted.snippets if s.source == "similar_window"]
     assert window and window[-1].path == "other.py"
     assert "compute_checksum" in window[-1].text
+
+
+def test_paired_table_compares_repofill_hole_by_hole(tmp_path: Path) -> None:
+    from repofill.bench.repo import markdown, paired_against, write_predictions
+
+    def row(key: str, rlpg: float, bm25: float) -> dict:
+        results = {
+            "rlpg": {"prediction": "a" if rlpg else "b", "em": rlpg},
+            "bm25_sub": {"prediction": "a" if bm25 else "c", "em": bm25},
+        }
+        return {"key": key, "target": "a", "results": results}
+
+    rows = [row("p:1", 1.0, 0.0), row("p:2", 1.0, 1.0), row("p:3", 0.0, 1.0), row("p:4", 1.0, 0.0)]
+    paired = paired_against(rows, ["bm25_sub", "rlpg"])
+    assert list(paired) == ["bm25_sub"]
+    assert (paired["bm25_sub"]["wins"], paired["bm25_sub"]["losses"]) == (2, 1)
+    assert paired["bm25_sub"]["em_diff"] == 25.0
+    assert paired_against(rows, ["bm25_sub"]) == {}
+
+    path = tmp_path / "run-predictions.jsonl"
+    write_predictions(rows, ["bm25_sub", "rlpg"], path)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert lines[2] == {"key": "p:3", "target": "a", "bm25_sub": "a", "rlpg": "b"}
+
+    summary = {"em": 0.0, "es": 0.0, "id_em": 0.0, "id_f1": 0.0, "holes": 4, "ms_mean": 0}
+    text = markdown(
+        {
+            "model": "m",
+            "budget": 512,
+            "machine": "x",
+            "methods": ["bm25_sub", "rlpg"],
+            "holes": 4,
+            "pooled": {"bm25_sub": summary, "rlpg": summary},
+            "projects": {},
+            "paired": paired,
+            "command": "repofill bench repo",
+        }
+    )
+    assert "| BM25 windows, sub-words (rank-bm25) | 2 | 1 | +25.0 |" in text
