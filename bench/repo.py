@@ -135,6 +135,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--report-only", action="store_true", help="write the results from the log; run nothing"
     )
+    parser.add_argument(
+        "--coverage-only",
+        action="store_true",
+        help="select every strategy's context and measure whether it shows the answer "
+        "(repo_metrics.context_coverage); no generation, about a minute per split",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "repo", help="results stem")
 
 
@@ -269,6 +275,13 @@ def measure_project(
                     selector = cast(Retriever, FixedContext(retriever.root, context))
                 # A fresh engine per strategy: the engine keeps a block's context between requests.
                 engine = build_engine(base_engine.settings, selector, worker=base_engine.worker)
+                if args.coverage_only:
+                    shown = engine.stable_context(cursor, backend)
+                    row["results"][method] = {
+                        "context_tokens": sum(s.tokens for s in shown.snippets),
+                        **metrics.context_coverage(_context_text(shown), target),
+                    }
+                    continue
                 started = time.perf_counter()
                 result = engine.run(
                     backend, cursor, CancelToken(), multiline=False, strategy="greedy"
@@ -280,6 +293,7 @@ def measure_project(
                     "prompt_tokens": result.timings.prompt_tokens,
                     "context_tokens": sum(s.tokens for s in result.context.snippets),
                     **score(prediction, target, cursor.language),
+                    **metrics.context_coverage(_context_text(result.context), target),
                 }
             rows.append(row)
             with log_path.open("a") as fh:
@@ -290,10 +304,18 @@ def measure_project(
     return rows
 
 
+def _context_text(context: Context) -> str:
+    return "\n".join(s.text for s in context.snippets)
+
+
 def _progress(label: str, n: int, total: int, rows: list[dict], methods: list[str]) -> None:
     summary = summarise(rows, methods)
-    text = ", ".join(f"{m} {summary[m]['em']:.1f}/{summary[m]['id_f1']:.1f}" for m in methods)
-    print(f"  {label} {n}/{total} EM/idF1: {text}", file=sys.stderr, flush=True)
+    if all("em" in summary[m] for m in methods):
+        text = ", ".join(f"{m} {summary[m]['em']:.1f}/{summary[m]['id_f1']:.1f}" for m in methods)
+        print(f"  {label} {n}/{total} EM/idF1: {text}", file=sys.stderr, flush=True)
+    else:
+        text = ", ".join(f"{m} {summary[m].get('ctx_lead', 0.0):.1f}" for m in methods)
+        print(f"  {label} {n}/{total} context shows the lead: {text}", file=sys.stderr, flush=True)
 
 
 def summarise(rows: list[dict], methods: list[str]) -> dict[str, dict[str, float]]:
@@ -301,12 +323,15 @@ def summarise(rows: list[dict], methods: list[str]) -> dict[str, dict[str, float
     for m in methods:
         done = [r["results"][m] for r in rows if m in r["results"]]
         n = max(1, len(done))
+        percent = ("em", "id_em", *metrics.COVERAGE)
         out[m] = {
-            k: round(sum(d[k] for d in done) * (100 if k in ("em", "id_em") else 1) / n, 1)
-            for k in METRICS
+            k: round(sum(d[k] for d in done) * (100 if k in percent else 1) / n, 1)
+            for k in (*METRICS, *metrics.COVERAGE, "ms")
+            if done and all(k in d for d in done)
         }
         out[m]["holes"] = len(done)
-        out[m]["ms_mean"] = round(sum(d["ms"] for d in done) / n)
+        if "ms" in out[m]:
+            out[m]["ms_mean"] = round(out[m].pop("ms"))
     return out
 
 
@@ -319,7 +344,11 @@ def paired_against(
         return {}
     out: dict[str, dict[str, float]] = {}
     for other in methods:
-        both = [r["results"] for r in rows if product in r["results"] and other in r["results"]]
+        both = [
+            r["results"]
+            for r in rows
+            if "em" in r["results"].get(product, {}) and "em" in r["results"].get(other, {})
+        ]
         if other == product or not both:
             continue
         out[other] = paired_em([b[product]["em"] for b in both], [b[other]["em"] for b in both])
@@ -331,7 +360,10 @@ def write_predictions(rows: list[dict], methods: list[str], path: Path) -> None:
     can be compared hole by hole later (a few dozen kB)."""
     with path.open("w") as fh:
         for r in rows:
-            predictions = {m: r["results"][m]["prediction"] for m in methods if m in r["results"]}
+            results = r["results"]
+            predictions = {
+                m: results[m]["prediction"] for m in methods if "prediction" in results.get(m, {})
+            }
             fh.write(json.dumps({"key": r["key"], "target": r["target"], **predictions}) + "\n")
 
 
@@ -356,26 +388,46 @@ def markdown(result: dict) -> str:
             f"Split: {result.get('split') or 'none'}; holes: {result.get('holes_kind', 'current')}."
         )
     out.append("")
-    out.append(f"All projects pooled ({result['holes']} holes):")
-    out.append("")
-    out.append("| context | code EM | edit sim. | identifier EM | identifier F1 | mean ms |")
-    out.append("|---|---:|---:|---:|---:|---:|")
-    for m in methods:
-        r = result["pooled"][m]
-        out.append(
-            f"| {LABELS.get(m, m)} | {r['em']:.1f} | {r['es']:.1f} | {r['id_em']:.1f} | "
-            f"{r['id_f1']:.1f} | {r['ms_mean']:.0f} |"
-        )
-    out.append("")
-    out.append("Per project (code EM / identifier F1):")
-    out.append("")
-    out.append("| project | holes | " + " | ".join(methods) + " |")
-    out.append("|---|---:|" + "---:|" * len(methods))
-    for p, summary in result["projects"].items():
-        holes = summary[methods[0]]["holes"]
-        cells = [f"{summary[m]['em']:.1f} / {summary[m]['id_f1']:.1f}" for m in methods]
-        out.append(f"| {p} | {holes:.0f} | " + " | ".join(cells) + " |")
-    out.append("")
+    generated = all("em" in result["pooled"][m] for m in methods)
+    if generated:
+        out.append(f"All projects pooled ({result['holes']} holes):")
+        out.append("")
+        out.append("| context | code EM | edit sim. | identifier EM | identifier F1 | mean ms |")
+        out.append("|---|---:|---:|---:|---:|---:|")
+        for m in methods:
+            r = result["pooled"][m]
+            out.append(
+                f"| {LABELS.get(m, m)} | {r['em']:.1f} | {r['es']:.1f} | {r['id_em']:.1f} | "
+                f"{r['id_f1']:.1f} | {r['ms_mean']:.0f} |"
+            )
+        out.append("")
+        out.append("Per project (code EM / identifier F1):")
+        out.append("")
+        out.append("| project | holes | " + " | ".join(methods) + " |")
+        out.append("|---|---:|" + "---:|" * len(methods))
+        for p, summary in result["projects"].items():
+            holes = summary[methods[0]]["holes"]
+            cells = [f"{summary[m]['em']:.1f} / {summary[m]['id_f1']:.1f}" for m in methods]
+            out.append(f"| {p} | {holes:.0f} | " + " | ".join(cells) + " |")
+        out.append("")
+    if all("ctx_lead" in result["pooled"][m] for m in methods):
+        out += [
+            f"Does the context show the answer? Share of the {result['holes']} holes whose "
+            "repository context holds the target's first name, its lead (the name, the chain "
+            "after it and the bracket it opens: `bytesconv.StringToBytes(`) and the whole line "
+            "(bench/repo_metrics.context_coverage), %; per project, the lead:",
+            "",
+            "| context | first name | lead | whole line | " + " | ".join(result["projects"]) + " |",
+            "|---|---:|---:|---:|" + "---:|" * len(result["projects"]),
+        ]
+        for m in methods:
+            r = result["pooled"][m]
+            cells = [f"{s[m]['ctx_lead']:.1f}" for s in result["projects"].values()]
+            out.append(
+                f"| {LABELS.get(m, m)} | {r['ctx_name']:.1f} | {r['ctx_lead']:.1f} | "
+                f"{r['ctx_line']:.1f} | " + " | ".join(cells) + " |"
+            )
+        out.append("")
     if result.get("paired"):
         out += [
             "RepoFill against each other context, hole by hole (code EM; bench/paired.py): holes "
@@ -484,6 +536,8 @@ def run(args: argparse.Namespace) -> int:
         "rlpg" not in methods or methods.index("rlpg") > methods.index("rlpg_iter")
     ):
         raise ValueError("rlpg_iter re-selects with rlpg's draft: list rlpg before it")
+    if args.coverage_only and "rlpg_iter" in methods:
+        raise ValueError("rlpg_iter needs rlpg's draft: --coverage-only generates none")
     load_at_start = round(os.getloadavg()[0], 2)  # benchmarks run alone: the record says so
     roots, inventory = fetch_projects(args)
     settings = bench_settings(args, contextBudget=args.budget)
@@ -511,7 +565,8 @@ def run(args: argparse.Namespace) -> int:
         projects.setdefault(r["project"], []).append(r)
     command = reproduce_command("repo")
     result: dict[str, Any] = {
-        "benchmark": "repository-level line completion, CrossCodeEval metrics",
+        "benchmark": "repository-level line completion, CrossCodeEval metrics"
+        + (": context coverage only, no generation" if args.coverage_only else ""),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "model": backend.info.name,
         "machine": f"{platform.machine()}, CPU only",
@@ -534,6 +589,8 @@ def run(args: argparse.Namespace) -> int:
     out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
     text = markdown(result)
     out.with_suffix(".md").write_text(text)
+    if args.coverage_only:
+        return 0  # no predictions: nothing to chart or to compare
     write_predictions(rows, methods, out.with_name(out.name + "-predictions.jsonl"))
     chart(result, out.with_suffix(".png"))
     print(text, file=sys.stderr)

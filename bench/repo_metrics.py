@@ -169,3 +169,34 @@ def identifier_match(prediction: str, target: str, language: str) -> tuple[bool,
     precision = overlap / len(pred)
     recall = overlap / len(gold)
     return pred == gold, 2 * precision * recall / (precision + recall)
+
+
+_LEAD = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|::)[A-Za-z_$][\w$]*)*[ \t]*[(\[{<]?")
+COVERAGE = ("ctx_name", "ctx_lead", "ctx_line")
+"""Whether the repository context shows the answer (`context_coverage`), percentages pooled."""
+
+
+def context_coverage(context: str, target: str) -> dict[str, float]:
+    """Whether `context` (the repository snippets the model was given) shows the hole's answer:
+
+    - `ctx_name`: the target's first identifier, as a whole word (in a CrossCodeEval hole, the
+      imported name whose first use the hole is);
+    - `ctx_lead`: its lead verbatim: that name, the attribute or path chain after it and the
+      bracket that opens its call or index (`bytesconv.StringToBytes(`, `hir::ClassUnicode::`);
+    - `ctx_line`: the whole stripped target verbatim.
+
+    1.0 or 0.0 each (0.0 for a target without an identifier). Separates a selection that did not
+    find the answer from a model that did not copy it."""
+    stripped = target.strip()
+    match = _IDENT.search(stripped)
+    if match is None:
+        return dict.fromkeys(COVERAGE, 0.0)
+    name = match.group()
+    lead_match = _LEAD.match(stripped, match.start())
+    lead = lead_match.group() if lead_match else name
+    whole = re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", context) is not None
+    return {
+        "ctx_name": float(whole),
+        "ctx_lead": float(lead in context),
+        "ctx_line": float(stripped in context),
+    }

@@ -3,7 +3,8 @@
 A proposal is (source, context type, file) with text units that each carry a relevance weight, so
 the packer can keep the units that matter for this cursor when a proposal does not fit whole.
 Sources: current, import, parent_class, sibling, similar_name, child_class, import_of_* and
-similar_window (Jaccard windows of other files). Only files of the cursor's language family give
+similar_window (line windows of other files ranked by BM25 over sub-words). Only files of the
+cursor's language family give
 context (`_same_family`): no TypeScript for a Python cursor.
 """
 
@@ -18,8 +19,8 @@ from .index import RepoIndex
 from .index_entries import Definition, FileEntry
 from .naming import name_parts
 from .naming import stem as _stem
-from .query import WINDOW_LINES, Query
-from .similar_windows import WindowHit
+from .query import QUERY_LINES, WINDOW_LINES, Query
+from .similar_windows import Scoring, WindowHit
 
 IMPORTED = 0.15  # weight of a name that is imported but not used near the cursor
 _ATTR = re.compile(r"\b([A-Za-z_]\w*)(?:\.|::)([A-Za-z_]\w*)")
@@ -53,8 +54,14 @@ class Params:
     files_per_source: int = 3
     windows: int = 12  # similar windows proposed (as many as a 512-token budget could take)
     window_lines: int = WINDOW_LINES
-    """Lines of a similar-code window (step: half of it) and of the query before the cursor
-    (RepoCoder: 20 and 10)."""
+    """Lines of a similar-code window (step: half of it); `query.WINDOW_LINES`."""
+    window_scoring: Scoring = "bm25"
+    """How similar windows are ranked (`similar_windows.WindowIndex.query`): `bm25`, or
+    RepoCoder's `jaccard`. Chosen on the dev projects of `bench repo` (BM25 put the answer's
+    line in the context more often: bench/results/tuning/README.md)."""
+    query_lines: int = QUERY_LINES
+    """Lines before the cursor that query the similar windows (0: `window_lines`);
+    `query.QUERY_LINES`."""
     window_share: float = 1.0
     """Share of the context budget similar windows may fill before the structural proposals are
     packed (`select.pack`); what the structure leaves goes to more windows. Chosen on the dev
@@ -522,7 +529,10 @@ def _windows(ctx: _Ctx) -> None:
         k=params.windows * 3,
         exclude=frozenset({ctx.entry.path}),
         only=lambda p: _same_language(ctx, p),
+        scoring=params.window_scoring,
     )
+    # Jaccard is 0–1 (this high counts as fully relevant); BM25 is relative to the best hit.
+    full = _WINDOW_FULL if params.window_scoring == "jaccard" else hits[0].score if hits else 1.0
     chosen: list[WindowHit] = []
     for h in hits:
         if any(c.path == h.path and h.start < c.end and c.start < h.end for c in chosen):
@@ -535,6 +545,6 @@ def _windows(ctx: _Ctx) -> None:
         if we is None:
             continue
         text = "\n".join(we.lines[h.start : h.end])
-        rel = min(1.0, h.score / _WINDOW_FULL)
+        rel = min(1.0, h.score / full)
         unit = Unit(text, h.start, h.end - 1, rel)
         _add(ctx, "similar_window", "window", h.path, [unit], rel, atomic=True)

@@ -191,7 +191,7 @@ class Retriever:
         if budget <= 0:
             return Context(budget=budget)
         entry = self._current_entry(cursor)
-        query = build_query(cursor, self.params.window_lines)
+        query = build_query(cursor, self.params.query_lines or self.params.window_lines)
         with self.index.lock:
             proposals = propose(self.index, entry, query, self.params)
             snippets = pack(

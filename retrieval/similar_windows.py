@@ -1,7 +1,9 @@
-"""Lexical-similarity windows: Jaccard similarity between the cursor's code and fixed-size line
-windows of the other files (RepoCoder, Zhang et al. 2023: 20 lines, step 10), over sub-word tokens
-by default (`naming.subword_set`; on the dev projects of `bench repo` RepoCoder's windows scored
-21.3 code EM with sub-words against 18.7 with whole identifiers, bench/results/repo-dev.md).
+"""Lexical-similarity windows: fixed-size line windows of the other files (RepoCoder, Zhang et
+al. 2023: 20 lines, step 10; RepoFill's are 10, step 5, `query.WINDOW_LINES`) ranked against the
+code before the cursor by BM25 (the product's choice) or RepoCoder's Jaccard similarity, over
+sub-word tokens by default (`naming.subword_set`; on the dev projects of `bench repo` RepoCoder's
+windows scored 21.3 code EM with sub-words against 18.7 with whole identifiers,
+bench/results/repo-dev.md).
 
 Windows live in an inverted index (token → window ids, as compact int arrays) so a query costs
 one `numpy.bincount` over the postings of the query's tokens, and replacing one file only
@@ -14,6 +16,7 @@ import re
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -26,6 +29,9 @@ in nearly every window and cost the most to count."""
 
 
 TokenSet = Callable[[str], set[str]]
+Scoring = Literal["jaccard", "bm25"]
+BM25_K1 = 1.2
+BM25_B = 0.75
 
 
 def tokens(text: str) -> set[str]:
@@ -111,6 +117,27 @@ class WindowIndex:
         self._dead = 0
         self._np_cache = {}
 
+    def _bm25_scores(
+        self, postings: list[np.ndarray], sizes: np.ndarray, alive: np.ndarray
+    ) -> np.ndarray:
+        """Okapi BM25 (Robertson & Zaragoza 2009) of every window for the query tokens whose
+        `postings` are given, with a token's presence as its frequency (windows keep token sets):
+        sum over shared tokens of idf · (k1 + 1) / (1 + k1 · (1 − b + b · |w| / avg |w|)), idf
+        as Lucene's, k1 = 1.2, b = 0.75 (rank-bm25's defaults). |w|: the window's distinct
+        tokens."""
+        n = len(sizes)
+        live = max(1, self.alive_count)
+        weights = [
+            np.full(len(p), np.log1p((live - len(p) + 0.5) / (len(p) + 0.5)), dtype=np.float32)
+            for p in postings
+        ]
+        idf_sum = np.bincount(
+            np.concatenate(postings), weights=np.concatenate(weights), minlength=n
+        ).astype(np.float32)
+        avg = float(sizes[alive == 1].mean()) if alive.any() else 1.0
+        norm = (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * sizes / max(avg, 1.0)))
+        return idf_sum * norm.astype(np.float32)
+
     def _posting(self, tid: int) -> np.ndarray:
         arr = self._np_cache.get(tid)
         if arr is None:
@@ -127,9 +154,11 @@ class WindowIndex:
         exclude: frozenset[str] = frozenset(),
         min_score: float = 0.0,
         only: Callable[[str], bool] | None = None,
+        scoring: Scoring = "jaccard",
     ) -> list[WindowHit]:
-        """The `k` best windows by Jaccard similarity of tokens with `text`, best first; `only`
-        keeps the windows of the paths it accepts."""
+        """The `k` best windows for `text`, best first; `only` keeps the windows of the paths it
+        accepts. `scoring`: `jaccard` (RepoCoder: shared tokens over all tokens, 0–1) or `bm25`
+        (`bm25_scores`: rare shared tokens count more; unbounded, comparable within a query)."""
         qtoks = self.tokenize(text)
         n = len(self._win_path)
         if not qtoks or n == 0:
@@ -146,10 +175,13 @@ class WindowIndex:
             arrays.append(self._posting(tid))
         if not arrays:
             return []
-        inter = np.bincount(np.concatenate(arrays), minlength=n).astype(np.float32)
         sizes = np.array(self._win_size, dtype=np.int32)[:n]
         alive = np.frombuffer(bytes(self._alive), dtype=np.uint8)[:n]
-        jac = inter / (len(qtoks) + sizes - inter)
+        if scoring == "bm25":
+            jac = self._bm25_scores(arrays, sizes, alive)
+        else:
+            inter = np.bincount(np.concatenate(arrays), minlength=n).astype(np.float32)
+            jac = inter / (len(qtoks) + sizes - inter)
         jac[alive == 0] = 0
         for path in exclude:
             ids = self._by_path.get(path)

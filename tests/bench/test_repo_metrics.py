@@ -6,7 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from repofill.bench.repo_metrics import edit_similarity, exact_match, identifier_match, identifiers
+from repofill.bench.repo_metrics import (
+    context_coverage,
+    edit_similarity,
+    exact_match,
+    identifier_match,
+    identifiers,
+)
 
 CASES = json.loads((Path(__file__).parent / "data" / "repo_metrics_golden.json").read_text())
 
@@ -37,3 +43,14 @@ def test_identifiers_skip_strings_comments_and_keywords() -> None:
         "map",
         "x",
     ]
+
+
+COVERAGE_CASES = json.loads(
+    (Path(__file__).parent / "data" / "context_coverage_golden.json").read_text()
+)
+
+
+@pytest.mark.parametrize("case", COVERAGE_CASES, ids=[c["why"] for c in COVERAGE_CASES])
+def test_context_coverage(case: dict) -> None:
+    got = context_coverage(case["context"], case["target"])
+    assert [got["ctx_name"], got["ctx_lead"], got["ctx_line"]] == case["name_lead_line"]

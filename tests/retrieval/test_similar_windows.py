@@ -1,0 +1,43 @@
+"""retrieval/similar_windows.py: the window index, ranked by BM25 (the product's choice) or by
+RepoCoder's Jaccard similarity."""
+
+from __future__ import annotations
+
+import pytest
+from repofill.retrieval.similar_windows import WindowIndex
+
+
+def _index() -> WindowIndex:
+    index = WindowIndex(size=2, step=2)
+    # Every file shares `value` with the query; only rare.py shares the rare `checksum`.
+    index.replace("common.py", ["value = value + value", "total = value"])
+    index.replace("rare.py", ["checksum = compute()", "other = 1"])
+    for i in range(8):
+        index.replace(f"filler_{i}.py", [f"value_{i} = value", f"unrelated_{i} = {i}"])
+    return index
+
+
+def test_bm25_puts_a_rare_shared_token_above_a_common_one() -> None:
+    hits = _index().query("value = value\nchecksum", k=3, scoring="bm25")
+    assert hits[0].path == "rare.py"
+    assert all(h.score > 0 for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_jaccard_counts_every_shared_token_alike() -> None:
+    hits = _index().query("value = value\nchecksum", k=3, scoring="jaccard")
+    # common.py shares one of its two tokens, rare.py one of its three
+    assert hits[0].path == "common.py"
+    assert all(0 < h.score <= 1 for h in hits)
+
+
+@pytest.mark.parametrize("scoring", ["bm25", "jaccard"])
+def test_removed_and_excluded_files_are_never_returned(scoring: str) -> None:
+    index = _index()
+    index.remove("rare.py")
+    hits = index.query(
+        "checksum value total", k=20, exclude=frozenset({"common.py"}), scoring=scoring
+    )  # type: ignore[arg-type]
+    paths = {h.path for h in hits}
+    assert "rare.py" not in paths and "common.py" not in paths
+    assert paths  # the filler files still match `value`
