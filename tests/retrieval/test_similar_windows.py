@@ -4,7 +4,7 @@ RepoCoder's Jaccard similarity."""
 from __future__ import annotations
 
 import pytest
-from repofill.retrieval.similar_windows import WindowIndex
+from repofill.retrieval.similar_windows import Scoring, WindowIndex
 
 
 def _index() -> WindowIndex:
@@ -32,12 +32,12 @@ def test_jaccard_counts_every_shared_token_alike() -> None:
 
 
 @pytest.mark.parametrize("scoring", ["bm25", "jaccard"])
-def test_removed_and_excluded_files_are_never_returned(scoring: str) -> None:
+def test_removed_and_excluded_files_are_never_returned(scoring: Scoring) -> None:
     index = _index()
     index.remove("rare.py")
     hits = index.query(
         "checksum value total", k=20, exclude=frozenset({"common.py"}), scoring=scoring
-    )  # type: ignore[arg-type]
+    )
     paths = {h.path for h in hits}
     assert "rare.py" not in paths and "common.py" not in paths
     assert paths  # the filler files still match `value`
