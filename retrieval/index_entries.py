@@ -66,6 +66,9 @@ class FileEntry:
     lines: list[str]
     parsed: Parsed
     _members: dict[str, list[Definition]] | None = field(default=None, repr=False, compare=False)
+    _headers: dict[tuple[int, int, int, int], str] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @classmethod
     def of(cls, path: str, digest: str, text: str, parsed: Parsed) -> FileEntry:
@@ -93,7 +96,17 @@ class FileEntry:
         return [d for d in self.parsed.definitions if d.parent is None]
 
     def header_text(self, d: Definition) -> str:
-        """The definition's signature: its text up to the body."""
+        """The definition's signature: its text up to the body (kept once asked: selection asks
+        for the same signatures on every keystroke)."""
+        key = (d.start, d.start_col, d.header_end, d.header_end_col)
+        if self._headers is None:
+            self._headers = {}
+        found = self._headers.get(key)
+        if found is None:
+            found = self._headers[key] = self._header_text(d)
+        return found
+
+    def _header_text(self, d: Definition) -> str:
         if d.header_end == d.start:
             line = self.lines[d.start] if d.start < len(self.lines) else ""
             end = _col(line, d.header_end_col) if d.header_end_col > d.start_col else len(line)

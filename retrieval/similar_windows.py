@@ -62,6 +62,10 @@ class WindowIndex:
         self._by_path: dict[str, list[int]] = {}
         self._dead = 0
         self._np_cache: dict[int, np.ndarray] = {}
+        self._edits = 0  # bumped by every replace and remove
+        self._cached: (
+            tuple[tuple[int, int, int], np.ndarray, np.ndarray, np.ndarray | None] | None
+        ) = None
 
     @property
     def alive_count(self) -> int:
@@ -69,6 +73,7 @@ class WindowIndex:
 
     def replace(self, path: str, lines: list[str]) -> None:
         self.remove(path)
+        self._edits += 1
         ids: list[int] = []
         n = len(lines)
         starts = range(0, max(1, n - self.size + self.step), self.step) if n else []
@@ -98,6 +103,7 @@ class WindowIndex:
             self.compact()
 
     def remove(self, path: str) -> None:
+        self._edits += 1
         for wid in self._by_path.pop(path, ()):
             if self._alive[wid]:
                 self._alive[wid] = 0
@@ -125,18 +131,32 @@ class WindowIndex:
         sum over shared tokens of idf · (k1 + 1) / (1 + k1 · (1 − b + b · |w| / avg |w|)), idf
         as Lucene's, k1 = 1.2, b = 0.75 (rank-bm25's defaults). |w|: the window's distinct
         tokens."""
-        n = len(sizes)
         live = max(1, self.alive_count)
-        weights = [
-            np.full(len(p), np.log1p((live - len(p) + 0.5) / (len(p) + 0.5)), dtype=np.float32)
-            for p in postings
-        ]
-        idf_sum = np.bincount(
-            np.concatenate(postings), weights=np.concatenate(weights), minlength=n
-        ).astype(np.float32)
-        avg = float(sizes[alive == 1].mean()) if alive.any() else 1.0
-        norm = (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * sizes / max(avg, 1.0)))
-        return idf_sum * norm.astype(np.float32)
+        idf_sum = np.zeros(len(sizes), dtype=np.float32)
+        for posting in postings:  # a token's posting lists each window once
+            idf_sum[posting] += np.log1p((live - len(posting) + 0.5) / (len(posting) + 0.5))
+        return idf_sum * self._bm25_norm(sizes, alive)
+
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every window's token count and whether it is alive, as arrays (rebuilt only after
+        the windows changed: on a large repository the copy costs about a millisecond)."""
+        key = (len(self._win_path), self._dead, self._edits)
+        if self._cached is None or self._cached[0] != key:
+            sizes = np.array(self._win_size, dtype=np.int32)
+            alive = np.frombuffer(bytes(self._alive), dtype=np.uint8)
+            self._cached = (key, sizes, alive, None)
+        return self._cached[1], self._cached[2]
+
+    def _bm25_norm(self, sizes: np.ndarray, alive: np.ndarray) -> np.ndarray:
+        """BM25's length factor per window, kept with the arrays it is computed from."""
+        assert self._cached is not None
+        key, _, _, norm = self._cached
+        if norm is None:
+            avg = float(sizes[alive == 1].mean()) if alive.any() else 1.0
+            factor = (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * sizes / max(avg, 1.0)))
+            norm = factor.astype(np.float32)
+            self._cached = (key, sizes, alive, norm)
+        return norm
 
     def _posting(self, tid: int) -> np.ndarray:
         arr = self._np_cache.get(tid)
@@ -175,8 +195,7 @@ class WindowIndex:
             arrays.append(self._posting(tid))
         if not arrays:
             return []
-        sizes = np.array(self._win_size, dtype=np.int32)[:n]
-        alive = np.frombuffer(bytes(self._alive), dtype=np.uint8)[:n]
+        sizes, alive = self._arrays()
         if scoring == "bm25":
             jac = self._bm25_scores(arrays, sizes, alive)
         else:
