@@ -12,6 +12,6 @@ python -m pip install --quiet --upgrade pip
 python -m pip install --quiet -e ".[default-model]"
 # The cursor after `length = ` in describe_path; the right answer is in shapes/paths.py.
 echo "== with repository context (examples/demo)"
-repofill complete examples/demo/shapes/report.py --root examples/demo --line 18 --column 14
+repofill complete examples/demo/shapes/report.py --root examples/demo --line 13 --column 14
 echo "== the current file alone (--no-index)"
-repofill complete examples/demo/shapes/report.py --no-index --line 18 --column 14
+repofill complete examples/demo/shapes/report.py --no-index --line 13 --column 14

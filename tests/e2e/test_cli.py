@@ -30,7 +30,7 @@ def demo(tmp_path: Path) -> Path:
     return copy
 
 
-QUICKSTART = ("--line", "18", "--column", "14")
+QUICKSTART = ("--line", "13", "--column", "14")
 """The README's quickstart cursor: after `length = ` in describe_path, where the right answer,
 `path_length(points)`, is a function of shapes/paths.py."""
 
@@ -47,7 +47,7 @@ def test_the_quickstart_is_right_with_repository_context_and_wrong_without(demo:
     alone = repofill("complete", report, *QUICKSTART, "--no-index")
     assert alone.returncode == 0, alone.stderr
     # what the README shows the model writing from the current file alone
-    assert alone.stdout.strip() == "distance(points, path_length(points))"
+    assert alone.stdout.strip() == "distance(points, circle_area(points[0]))"
 
 
 @pytest.mark.usefixtures("embedded_model")

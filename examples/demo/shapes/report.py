@@ -9,11 +9,11 @@ def describe_circle(radius: float) -> str:
     return f"a circle of radius {radius} has area {area:.2f}"
 
 
-def describe_segment(a: Point, b: Point) -> str:
-    length = distance(a, b)
-    return f"a segment of length {length:.2f}"
-
-
 def describe_path(points: list[Point]) -> str:
     length = 
     return f"a path of length {length:.2f}"
+
+
+def describe_segment(a: Point, b: Point) -> str:
+    length = distance(a, b)
+    return f"a segment of length {length:.2f}"
