@@ -130,11 +130,13 @@ class WindowIndex:
         `postings` are given, with a token's presence as its frequency (windows keep token sets):
         sum over shared tokens of idf · (k1 + 1) / (1 + k1 · (1 − b + b · |w| / avg |w|)), idf
         as Lucene's, k1 = 1.2, b = 0.75 (rank-bm25's defaults). |w|: the window's distinct
-        tokens."""
-        live = max(1, self.alive_count)
-        idf_sum = np.zeros(len(sizes), dtype=np.float32)
+        tokens. Windows of replaced files stay in the postings until `compact`, so document
+        counts and the window total both count them: idf then stays positive (counting live
+        windows only in the total made a re-added file's shared tokens score below zero)."""
+        total = len(sizes)
+        idf_sum = np.zeros(total, dtype=np.float32)
         for posting in postings:  # a token's posting lists each window once
-            idf_sum[posting] += np.log1p((live - len(posting) + 0.5) / (len(posting) + 0.5))
+            idf_sum[posting] += np.log1p((total - len(posting) + 0.5) / (len(posting) + 0.5))
         return idf_sum * self._bm25_norm(sizes, alive)
 
     def _arrays(self) -> tuple[np.ndarray, np.ndarray]:

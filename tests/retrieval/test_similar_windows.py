@@ -41,3 +41,20 @@ def test_removed_and_excluded_files_are_never_returned(scoring: Scoring) -> None
     paths = {h.path for h in hits}
     assert "rare.py" not in paths and "common.py" not in paths
     assert paths  # the filler files still match `value`
+
+
+def test_a_file_removed_and_added_again_is_found_again() -> None:
+    """Its old windows stay in the postings, dead: BM25 must still score the new ones above 0
+    (it once scored them below, so a file un-ignored after the start never came back)."""
+    index = WindowIndex(size=2, step=2)
+    index.replace("a.py", ["from b import helper_from_b", "def run(): return helper_from_b()"])
+    index.replace("b.py", ["def helper_from_b():", "    return 'B'"])
+    query = "from b import helper_from_b\ndef run():"
+    assert [h.path for h in index.query(query, exclude=frozenset({"a.py"}), scoring="bm25")] == [
+        "b.py"
+    ]
+    index.remove("b.py")
+    assert index.query(query, exclude=frozenset({"a.py"}), scoring="bm25") == []
+    index.replace("b.py", ["def helper_from_b():", "    return 'B'"])
+    hits = index.query(query, exclude=frozenset({"a.py"}), scoring="bm25")
+    assert [h.path for h in hits] == ["b.py"] and hits[0].score > 0
