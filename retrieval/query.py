@@ -36,8 +36,8 @@ class Query:
         return w
 
 
-def build_query(cursor: Cursor, window_lines: int = QUERY_LINES) -> Query:
-    """What the cursor is about; `window_lines` lines before the cursor (its line up to the
+def build_query(cursor: Cursor, query_lines: int = QUERY_LINES) -> Query:
+    """What the cursor is about; `query_lines` lines before the cursor (its line up to the
     cursor included) make the text that queries the similar windows."""
     prefix = cursor.prefix
     line = prefix.count("\n")
@@ -60,7 +60,7 @@ def build_query(cursor: Cursor, window_lines: int = QUERY_LINES) -> Query:
         for name in _IDENT.findall(lines[i]):
             if weights.get(name, 0.0) < w:
                 weights[name] = w
-    window = "\n".join([*lines[max(0, line - window_lines + 1) : line], head])
+    window = "\n".join([*lines[max(0, line - query_lines + 1) : line], head])
     return Query(
         line=line,
         lines=lines,

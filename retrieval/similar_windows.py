@@ -62,10 +62,9 @@ class WindowIndex:
         self._by_path: dict[str, list[int]] = {}
         self._dead = 0
         self._np_cache: dict[int, np.ndarray] = {}
-        self._edits = 0  # bumped by every replace and remove
-        self._cached: (
-            tuple[tuple[int, int, int], np.ndarray, np.ndarray, np.ndarray | None] | None
-        ) = None
+        # Per-window arrays for queries, dropped whenever the windows change (`_changed`).
+        self._sizes_alive: tuple[np.ndarray, np.ndarray] | None = None
+        self._norm: np.ndarray | None = None
 
     @property
     def alive_count(self) -> int:
@@ -73,7 +72,6 @@ class WindowIndex:
 
     def replace(self, path: str, lines: list[str]) -> None:
         self.remove(path)
-        self._edits += 1
         ids: list[int] = []
         n = len(lines)
         starts = range(0, max(1, n - self.size + self.step), self.step) if n else []
@@ -99,11 +97,12 @@ class WindowIndex:
             ids.append(wid)
         if ids:
             self._by_path[path] = ids
+        self._changed()
         if self._dead > 20_000 and self._dead > self.alive_count:
             self.compact()
 
     def remove(self, path: str) -> None:
-        self._edits += 1
+        self._changed()
         for wid in self._by_path.pop(path, ()):
             if self._alive[wid]:
                 self._alive[wid] = 0
@@ -122,6 +121,11 @@ class WindowIndex:
         self._by_path = {p: [remap[w] for w in ws if w in remap] for p, ws in self._by_path.items()}
         self._dead = 0
         self._np_cache = {}
+        self._changed()
+
+    def _changed(self) -> None:
+        self._sizes_alive = None
+        self._norm = None
 
     def _bm25_scores(
         self, postings: list[np.ndarray], sizes: np.ndarray, alive: np.ndarray
@@ -140,25 +144,21 @@ class WindowIndex:
         return idf_sum * self._bm25_norm(sizes, alive)
 
     def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every window's token count and whether it is alive, as arrays (rebuilt only after
-        the windows changed: on a large repository the copy costs about a millisecond)."""
-        key = (len(self._win_path), self._dead, self._edits)
-        if self._cached is None or self._cached[0] != key:
+        """Every window's token count and whether it is alive, as arrays (kept until the
+        windows change: on a large repository the copy costs about a millisecond)."""
+        if self._sizes_alive is None:
             sizes = np.array(self._win_size, dtype=np.int32)
             alive = np.frombuffer(bytes(self._alive), dtype=np.uint8)
-            self._cached = (key, sizes, alive, None)
-        return self._cached[1], self._cached[2]
+            self._sizes_alive = (sizes, alive)
+        return self._sizes_alive
 
     def _bm25_norm(self, sizes: np.ndarray, alive: np.ndarray) -> np.ndarray:
-        """BM25's length factor per window, kept with the arrays it is computed from."""
-        assert self._cached is not None
-        key, _, _, norm = self._cached
-        if norm is None:
+        """BM25's length factor per window (kept until the windows change)."""
+        if self._norm is None:
             avg = float(sizes[alive == 1].mean()) if alive.any() else 1.0
             factor = (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * sizes / max(avg, 1.0)))
-            norm = factor.astype(np.float32)
-            self._cached = (key, sizes, alive, norm)
-        return norm
+            self._norm = factor.astype(np.float32)
+        return self._norm
 
     def _posting(self, tid: int) -> np.ndarray:
         arr = self._np_cache.get(tid)
@@ -180,7 +180,7 @@ class WindowIndex:
     ) -> list[WindowHit]:
         """The `k` best windows for `text`, best first; `only` keeps the windows of the paths it
         accepts. `scoring`: `jaccard` (RepoCoder: shared tokens over all tokens, 0–1) or `bm25`
-        (`bm25_scores`: rare shared tokens count more; unbounded, comparable within a query)."""
+        (`_bm25_scores`: rare shared tokens count more; unbounded, comparable within a query)."""
         qtoks = self.tokenize(text)
         n = len(self._win_path)
         if not qtoks or n == 0:
@@ -199,21 +199,21 @@ class WindowIndex:
             return []
         sizes, alive = self._arrays()
         if scoring == "bm25":
-            jac = self._bm25_scores(arrays, sizes, alive)
+            scores = self._bm25_scores(arrays, sizes, alive)
         else:
             inter = np.bincount(np.concatenate(arrays), minlength=n).astype(np.float32)
-            jac = inter / (len(qtoks) + sizes - inter)
-        jac[alive == 0] = 0
+            scores = inter / (len(qtoks) + sizes - inter)
+        scores[alive == 0] = 0
         for path in exclude:
             ids = self._by_path.get(path)
             if ids:
-                jac[np.asarray(ids, dtype=np.int64)] = 0
+                scores[np.asarray(ids, dtype=np.int64)] = 0
         kk = min(k * (3 if only is None else 12), n)
-        top = np.argpartition(-jac, kk - 1)[:kk] if kk < n else np.arange(n)
-        top = top[np.argsort(-jac[top], kind="stable")]
+        top = np.argpartition(-scores, kk - 1)[:kk] if kk < n else np.arange(n)
+        top = top[np.argsort(-scores[top], kind="stable")]
         hits: list[WindowHit] = []
         for wid in top:
-            score = float(jac[wid])
+            score = float(scores[wid])
             if score <= min_score:
                 break
             if only is not None and not only(self._win_path[wid]):
