@@ -180,7 +180,10 @@ class WindowIndex:
     ) -> list[WindowHit]:
         """The `k` best windows for `text`, best first; `only` keeps the windows of the paths it
         accepts. `scoring`: `jaccard` (RepoCoder: shared tokens over all tokens, 0–1) or `bm25`
-        (`_bm25_scores`: rare shared tokens count more; unbounded, comparable within a query)."""
+        (`_bm25_scores`: rare shared tokens count more; unbounded, comparable within a query).
+        ValueError for another `scoring`."""
+        if scoring not in ("jaccard", "bm25"):
+            raise ValueError(f"unknown window scoring {scoring!r} (jaccard, bm25)")
         qtoks = self.tokenize(text)
         n = len(self._win_path)
         if not qtoks or n == 0:

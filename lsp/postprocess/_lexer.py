@@ -69,6 +69,17 @@ def brackets(text: str, language: str) -> list[tuple[int, str]]:
     ]
 
 
+def multiline_literals(text: str, language: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of each string, template or block comment of `text` that spans more
+    than one line (a docstring, a `/* … */` or `/*! … */` comment, a template literal), in
+    order; an unterminated one runs to the end of `text`."""
+    return [
+        m.span()
+        for m in _pattern(language).finditer(text)
+        if len(m.group()) > 1 and "\n" in m.group() and not m.group().startswith(("#", "//"))
+    ]
+
+
 def ends_inside_literal(text: str, language: str) -> bool:
     """Whether the end of `text` is inside a comment or a string (an unterminated token)."""
     last = None

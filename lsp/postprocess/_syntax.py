@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from repofill.retrieval.languages import parser
 from tree_sitter import Node, Parser, Point, Tree
 
+from ._lexer import multiline_literals
 from ._text import CLOSERS, WINDOW_LINES, head_lines, indent_of, is_blank, tail_lines, width
 
 # Lines that continue the statement above them rather than starting a new top-level one.
@@ -26,6 +27,7 @@ _CONTINUATIONS = (
     "case",
     "default",
     "@",
+    "{",  # a brace on its own line (Allman style) opens the body of the header above it
     "#",
     "//",
     "/*",
@@ -60,30 +62,62 @@ def _starts_region(line: str) -> bool:
     )
 
 
-def enclosing_region(prefix: str, suffix: str, max_lines: int = WINDOW_LINES) -> Region:
-    """The enclosing top-level region around the cursor, bounded to `max_lines` each side."""
+def enclosing_region(
+    prefix: str, suffix: str, max_lines: int = WINDOW_LINES, language: str = ""
+) -> Region:
+    """The enclosing top-level region around the cursor, bounded to `max_lines` each side. With
+    a `language` (`_lexer` families), a line that starts inside a string or block comment
+    opened above it (a module docstring's prose at column 0) neither starts nor ends a region."""
     before = tail_lines(prefix, max_lines)
+    after = head_lines(suffix, max_lines)
+    quoted = _quoted_lines(prefix, before, after, language)
     start = None
     for i in range(len(before) - 1, -1, -1):
-        if _starts_region(before[i]):
+        if _starts_region(before[i]) and i not in quoted:
             start = i
             break
     if start is None:
         # No top-level line near: start at the least indented line, as far back as possible.
         candidates = [i for i, line in enumerate(before[:-1]) if not is_blank(line)]
         start = min(candidates, key=lambda i: (width(before[i]), i)) if candidates else 0
-    after = head_lines(suffix, max_lines)
     end = len(after)
     previous = before[-1] + (after[0] if after else "")  # the cursor's line, whole
     for i in range(1, len(after)):
         # A top-level decorator (`@...`) belongs to the definition below it: alone it is not
         # valid code, so the right decorator would be judged a syntax error.
-        if _starts_region(after[i]) and not _is_decorator(previous):
+        if (
+            _starts_region(after[i])
+            and len(before) - 1 + i not in quoted
+            and not _is_decorator(previous)
+        ):
             end = i
             break
         if not is_blank(after[i]):
             previous = after[i]
     return Region("\n".join(before[start:]), "\n".join(after[:end]))
+
+
+def _quoted_lines(prefix: str, before: list[str], after: list[str], language: str) -> set[int]:
+    """Indexes of the lines of `before` + `after[1:]` (the cursor's line counted once) that
+    start inside a multi-line string or block comment, lexed from the start of `prefix`."""
+    if not language:
+        return set()
+    before_text = "\n".join(before)
+    base = len(prefix) - len(before_text)
+    text = prefix + "\n".join(after)
+    spans = multiline_literals(text, language)
+    if not spans:
+        return set()
+    starts: list[int] = []
+    offset = base
+    for line in before:
+        starts.append(offset)
+        offset += len(line) + 1
+    offset = len(prefix) + (len(after[0]) + 1 if after else 0)
+    for line in after[1:]:
+        starts.append(offset)
+        offset += len(line) + 1
+    return {i for i, at in enumerate(starts) if any(lo < at < hi for lo, hi in spans)}
 
 
 def _is_decorator(line: str) -> bool:

@@ -44,7 +44,7 @@ def decide_multiline(prefix: str, suffix: str, language: str, setting: Setting) 
 
 
 def _in_literal(prefix: str, suffix: str, language: str, before: str) -> bool:
-    found = in_comment_or_string(language, enclosing_region(prefix, suffix))
+    found = in_comment_or_string(language, enclosing_region(prefix, suffix, language=language))
     if found:
         return True
     if found is None:

@@ -24,7 +24,7 @@ from .context import PostContext
 
 
 def reject_syntax_errors(candidate: str, ctx: PostContext) -> str | None:
-    region = enclosing_region(ctx.prefix, ctx.suffix)
+    region = enclosing_region(ctx.prefix, ctx.suffix, language=ctx.language)
     if leaves_literal_open(region.before, candidate, region.after, ctx.language):
         return None
     if ctx.language == "python" and python_adds_error(region, candidate):

@@ -58,3 +58,8 @@ def test_a_file_removed_and_added_again_is_found_again() -> None:
     index.replace("b.py", ["def helper_from_b():", "    return 'B'"])
     hits = index.query(query, exclude=frozenset({"a.py"}), scoring="bm25")
     assert [h.path for h in hits] == ["b.py"] and hits[0].score > 0
+
+
+def test_an_unknown_scoring_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown window scoring"):
+        _index().query("value", scoring="cosine")  # type: ignore[arg-type]
