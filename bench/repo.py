@@ -40,8 +40,9 @@ from typing import Any, cast
 
 from repofill.bench.charts import grouped_bars
 from repofill.bench.infill import read_log
-from repofill.lsp.engine import Engine
+from repofill.lsp.engine import Engine, post_context
 from repofill.lsp.factory import build_engine, llama_options
+from repofill.lsp.postprocess.pipeline import explain
 from repofill.models.types import Backend, CancelToken
 from repofill.retrieval import Retriever
 from repofill.retrieval.proposals import Params
@@ -116,6 +117,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--count-holes",
         action="store_true",
         help="fetch and index the projects, write their file and hole counts; no model",
+    )
+    parser.add_argument(
+        "--check-answers",
+        action="store_true",
+        help="put every hole's own answer through the post-processing as a suggestion; write "
+        "how many it rejects or changes (a filter that rejects right answers); no model",
     )
     parser.add_argument("--holes", type=int, default=30, help="holes per project")
     parser.add_argument("--budget", type=int, default=512, help="repository-context tokens")
@@ -525,9 +532,60 @@ def count_holes(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_answers(args: argparse.Namespace) -> int:
+    """`--check-answers`: each hole's own answer (the rest of its line) offered as a one-line
+    suggestion to the engine's post-processing (`lsp/postprocess`, `engine.post_context`); a
+    right answer rejected or changed there is a filter's mistake, whatever the model. Writes
+    per-project counts and each such answer (JSON at the results stem + `-answers.json`);
+    exits 1 when any answer was rejected or changed."""
+    roots, inventory = fetch_projects(args)
+    projects: dict[str, dict[str, Any]] = {}
+    for label, root in roots:
+        retriever, holes, _ = project_holes(label, root, args)
+        wrong: list[dict[str, Any]] = []
+        for hole in holes:
+            cursor, _ = holed_cursor(retriever, hole)
+            target = retriever.index.entries[hole.path].lines[hole.line][hole.column :].rstrip()
+            outcome = explain(target, post_context(cursor, multiline=False, max_lines=1))
+            if outcome.text != target:
+                wrong.append(
+                    {
+                        "path": hole.path,
+                        "line": hole.line + 1,
+                        "column": hole.column + 1,
+                        "answer": target,
+                        "result": outcome.text,
+                        "rejected_by": outcome.rejected_by,
+                        "changed_by": list(outcome.changed_by),
+                    }
+                )
+        projects[label] = {**inventory[label], "holes": len(holes), "not_kept": wrong}
+        print(f"{label}: {len(wrong)} of {len(holes)} answers not kept", file=sys.stderr)
+    total = sum(p["holes"] for p in projects.values())
+    not_kept = sum(len(p["not_kept"]) for p in projects.values())
+    result = {
+        "benchmark": "repository-level line completion: each hole's own answer through the "
+        "post-processing (no model)",
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": reproduce_command("repo"),
+        "split": args.split or "",
+        "holes_kind": args.holes_kind,
+        "holes": total,
+        "not_kept": not_kept,
+        "projects": projects,
+    }
+    out = args.out.with_name(args.out.name + "-answers.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"{not_kept} of {total} answers rejected or changed: {out}", file=sys.stderr)
+    return 1 if not_kept else 0
+
+
 def run(args: argparse.Namespace) -> int:
     if args.count_holes:
         return count_holes(args)
+    if args.check_answers:
+        return check_answers(args)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     for m in methods:
         if m not in LABELS:

@@ -339,16 +339,7 @@ class Engine:
             self._running = None
         timings.add_model(candidates)
         t1 = time.perf_counter()
-        # In the middle of a word the suggestion replaces the word's rest (server.py): judge
-        # it against the text that will follow it.
-        after = word_end(cursor.text, cursor.offset)
-        post = PostContext(
-            prefix=cursor.prefix[-POST_CONTEXT_CHARS:],
-            suffix=cursor.text[after : after + POST_CONTEXT_CHARS],
-            language=cursor.language,
-            multiline=multiline,
-            max_lines=lines if multiline else 1,
-        )
+        post = post_context(cursor, multiline=multiline, max_lines=lines)
         ranked = rank(candidates, chosen, multiline=multiline)
         items = _raw_all(ranked) if raw else _postprocess_all(ranked, post)
         items = items[: max(1, n_candidates)]
@@ -518,6 +509,20 @@ def _fit_context(context: Context, room: int) -> tuple[Context, int]:
         used = sum(s.tokens for s in snippets)
         context = replace(context, snippets=tuple(snippets), used_tokens=used)
     return context, room - sum(cost) - PROMPT_OVERHEAD
+
+
+def post_context(cursor: Cursor, *, multiline: bool, max_lines: int) -> PostContext:
+    """What the post-processing of a suggestion at `cursor` sees: up to POST_CONTEXT_CHARS
+    characters either side. In the middle of a word the suggestion replaces the word's rest
+    (server.py), so it is judged against the text that follows that word."""
+    after = word_end(cursor.text, cursor.offset)
+    return PostContext(
+        prefix=cursor.prefix[-POST_CONTEXT_CHARS:],
+        suffix=cursor.text[after : after + POST_CONTEXT_CHARS],
+        language=cursor.language,
+        multiline=multiline,
+        max_lines=max_lines if multiline else 1,
+    )
 
 
 def _postprocess_all(ranked: list[Candidate], post: PostContext) -> list[str]:

@@ -81,19 +81,21 @@ def enclosing_region(
         candidates = [i for i, line in enumerate(before[:-1]) if not is_blank(line)]
         start = min(candidates, key=lambda i: (width(before[i]), i)) if candidates else 0
     end = len(after)
-    previous = before[-1] + (after[0] if after else "")  # the cursor's line, whole
+    cursor_line = before[-1] + (after[0] if after else "")
+    top = next((t for t in reversed([*before[:-1], cursor_line]) if _is_top(t)), "")
     for i in range(1, len(after)):
-        # A top-level decorator (`@...`) belongs to the definition below it: alone it is not
-        # valid code, so the right decorator would be judged a syntax error.
+        # A top-level decorator (`@...`, its arguments on lines of their own included) belongs
+        # to the definition below it: alone it is not valid code, so the right decorator would
+        # be judged a syntax error.
         if (
             _starts_region(after[i])
             and len(before) - 1 + i not in quoted
-            and not _is_decorator(previous)
+            and not _is_decorator(top)
         ):
             end = i
             break
-        if not is_blank(after[i]):
-            previous = after[i]
+        if _is_top(after[i]):
+            top = after[i]
     return Region("\n".join(before[start:]), "\n".join(after[:end]))
 
 
@@ -117,6 +119,12 @@ def _quoted_lines(before: list[str], after: list[str], language: str) -> set[int
         starts.append(offset)
         offset += len(line) + 1
     return {i for i, at in enumerate(starts) if any(lo < at < hi for lo, hi in spans)}
+
+
+def _is_top(line: str) -> bool:
+    """A line at column 0 that is not blank and does not start with a closing bracket (the `)`
+    that ends a decorator's arguments belongs to the decorator)."""
+    return not is_blank(line) and not indent_of(line) and line[0] not in CLOSERS
 
 
 def _is_decorator(line: str) -> bool:

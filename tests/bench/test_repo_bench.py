@@ -179,3 +179,70 @@ def test_paired_table_compares_repofill_hole_by_hole(tmp_path: Path) -> None:
         }
     )
     assert "| BM25 windows, sub-words (rank-bm25) | 2 | 1 | +25.0 |" in text
+
+
+def _check_answers_project(root: Path) -> Path:
+    """A Python module and an Allman-style TypeScript class, each using an imported name."""
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg/__init__.py").write_text("")
+    (root / "pkg/a.py").write_text("def helper(x):\n    return x\n")
+    (root / "pkg/b.py").write_text("from pkg.a import helper\n\nvalue = helper(2)\n")
+    (root / "src").mkdir()
+    (root / "src/ids.ts").write_text("export function getNextId(): number {\n    return 1\n}\n")
+    (root / "src/array.ts").write_text(
+        'import { getNextId } from "./ids"\n\n'
+        "export class ObservableArrayAdministration\n    implements IListenable\n{\n"
+        "    atom_: IAtom\n    lastKnownLength_ = 0\n\n    constructor(\n"
+        '        name = __DEV__ ? "ObservableArray@" + getNextId() : "ObservableArray",\n'
+        "        enhancer: IEnhancer<any>,\n        public owned_: boolean\n    ) {\n"
+        "        this.atom_ = new Atom(name)\n    }\n}\n"
+    )
+    return root
+
+
+def test_check_answers_keeps_every_right_answer(tmp_path: Path) -> None:
+    """Each hole's own answer goes through the real post-processing; the Allman class's answer
+    was rejected before the region fix of 2026-12-07."""
+    import json
+
+    from repofill.bench.repo import main
+
+    project = _check_answers_project(tmp_path / "proj")
+    out = tmp_path / "out" / "repo"
+    argv = ["--repo", str(project), "--holes-kind", "crosscodeeval", "--check-answers"]
+    assert main([*argv, "--out", str(out)]) == 0
+    result = json.loads((tmp_path / "out" / "repo-answers.json").read_text())
+    assert result["holes"] == 2 and result["not_kept"] == 0
+    assert result["projects"]["proj"]["not_kept"] == []
+
+
+def test_check_answers_reports_a_filter_that_rejects_right_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from repofill.bench import repo
+    from repofill.lsp.postprocess import pipeline
+
+    broken = (
+        *pipeline.FILTERS,
+        pipeline.Filter("reject_calls", lambda t, c: None if "(" in t else t),
+    )
+    monkeypatch.setattr(repo, "explain", lambda text, ctx: pipeline.explain(text, ctx, broken))
+    project = _check_answers_project(tmp_path / "proj")
+    out = tmp_path / "out" / "repo"
+    argv = ["--repo", str(project), "--holes-kind", "crosscodeeval", "--check-answers"]
+    assert repo.main([*argv, "--out", str(out)]) == 1
+    result = json.loads((tmp_path / "out" / "repo-answers.json").read_text())
+    assert result["not_kept"] == 2
+    wrong = {w["path"]: w for w in result["projects"]["proj"]["not_kept"]}
+    assert wrong["pkg/b.py"] == {
+        "path": "pkg/b.py",
+        "line": 3,
+        "column": 9,
+        "answer": "helper(2)",
+        "result": None,
+        "rejected_by": "reject_calls",
+        "changed_by": [],
+    }
+    assert wrong["src/array.ts"]["answer"] == 'getNextId() : "ObservableArray",'
