@@ -9,6 +9,7 @@ request's.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import deque
@@ -34,7 +35,15 @@ from .postprocess import PostContext, decide_multiline, postprocess
 from .prewarm import Prewarmer
 from .prompt_window import ANCHOR_LINES, fit_tokens, prompt_window, word_end
 from .settings import Settings
-from .strategies import MULTILINE_TOKEN_FACTOR, Plan, Strategy, choose, plan, rank
+from .strategies import (
+    MULTILINE_TOKEN_FACTOR,
+    Plan,
+    Strategy,
+    choose,
+    fallback_plan,
+    plan,
+    rank,
+)
 from .suggestion_cache import SuggestionCache
 
 log = logging.getLogger(__name__)
@@ -259,6 +268,7 @@ class Engine:
             score_suffix=plan.score_suffix,
             score_lines=plan.score_lines,
             seed=0,
+            branch_ranks=plan.branch_ranks,
         )
 
     def candidates(
@@ -322,28 +332,35 @@ class Engine:
                 cursor.prefix, cursor.suffix, cursor.language, self.settings.multiline
             )
         lines = max_lines or max(1, self.settings.maxLines)
-        self._running = (cursor.path, cursor.line, cancel)
-        try:
-            # The deadline bounds the model's work, not time spent queued behind a model load.
-            candidates = self.candidates(
-                backend,
-                cursor,
-                context,
-                plan(chosen, items=n_candidates),
-                cancel,
-                multiline=multiline,
-                max_lines=lines,
-                started=time.monotonic(),
-            )
-        finally:
-            self._running = None
+        # The deadline bounds the model's work, not time spent queued behind a model load.
+        model_started = time.monotonic()
+        ask = functools.partial(
+            self._ask,
+            backend,
+            cursor,
+            context,
+            cancel,
+            multiline=multiline,
+            max_lines=lines,
+            started=model_started,
+        )
+        candidates = ask(plan(chosen, items=n_candidates))
         timings.add_model(candidates)
         t1 = time.perf_counter()
         post = post_context(cursor, multiline=multiline, max_lines=lines)
         ranked = rank(candidates, chosen, multiline=multiline)
         items = _raw_all(ranked) if raw else _postprocess_all(ranked, post)
+        fallback = fallback_plan(chosen)
+        if not raw and not items and fallback is not None and _rejected(candidates):
+            # The model had a suggestion but it broke the code around the cursor: its next
+            # choices of first token, in order, within the same deadline.
+            timings.post_ms += (time.perf_counter() - t1) * 1000
+            branches = ask(fallback)
+            timings.add_model(branches)
+            t1 = time.perf_counter()
+            items = _postprocess_all(branches, post)
         items = items[: max(1, n_candidates)]
-        timings.post_ms = (time.perf_counter() - t1) * 1000
+        timings.post_ms += (time.perf_counter() - t1) * 1000
         timings.total_ms = (time.monotonic() - started) * 1000
         finish = candidates[0].finish_reason if candidates else ""
         model_text = candidates[0].text if candidates else ""
@@ -352,6 +369,34 @@ class Engine:
             return Completion([], status, cancel.reason, timings, context, finish)
         status = "ok" if items else "empty"
         return Completion(items, status, "", timings, context, finish, model_text)
+
+    def _ask(
+        self,
+        backend: Backend,
+        cursor: Cursor,
+        context: Context,
+        cancel: CancelToken,
+        plan: Plan,
+        *,
+        multiline: bool,
+        max_lines: int,
+        started: float,
+    ) -> list[Candidate]:
+        """`candidates` with the running job recorded (`_running`) while the model works."""
+        self._running = (cursor.path, cursor.line, cancel)
+        try:
+            return self.candidates(
+                backend,
+                cursor,
+                context,
+                plan,
+                cancel,
+                multiline=multiline,
+                max_lines=max_lines,
+                started=started,
+            )
+        finally:
+            self._running = None
 
     async def complete(
         self,
@@ -535,6 +580,16 @@ def _postprocess_all(ranked: list[Candidate], post: PostContext) -> list[str]:
         if text and text not in items:
             items.append(text)
     return items
+
+
+def _rejected(candidates: list[Candidate]) -> bool:
+    """The request's one candidate had text and ended normally (not cancelled, not cut by the
+    deadline), so an empty result means post-processing rejected it. A model that chose to
+    write nothing is left alone."""
+    if len(candidates) != 1:
+        return False
+    only = candidates[0]
+    return bool(only.text.strip()) and only.finish_reason not in ("cancelled", "deadline")
 
 
 def _raw_all(ranked: list[Candidate]) -> list[str]:

@@ -22,7 +22,7 @@ explicit ones.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from repofill.models.types import MAX_SCORED_SUFFIX_TOKENS, Candidate
@@ -64,6 +64,9 @@ class Plan:
     deadline: bool = True
     """Whether the `deadlineMs` setting bounds the request; an explicit action (fill-hole) is
     bounded by its token budget and cancellable instead."""
+    branch_ranks: tuple[int, ...] = ()
+    """Branch decoding (`InfillRequest.branch_ranks`): greedy candidates forced to start with
+    the first token of these ranks; empty: the strategy's own candidates."""
 
 
 def choose(setting: str, family: str, *, explicit: bool) -> Strategy:
@@ -106,6 +109,20 @@ def plan(strategy: Strategy, *, items: int = 1, samples: int = RERANK_SAMPLES) -
         score_suffix=False,
         score_lines=SCORE_LINES,
     )
+
+
+FALLBACK_RANKS = (1, 2)
+"""First-token ranks of the fallback candidates (`fallback_plan`)."""
+
+
+def fallback_plan(strategy: Strategy) -> Plan | None:
+    """What to ask when the single greedy candidate of `strategy` had text but post-processing
+    rejected it: greedy candidates starting with the second and third most likely first token
+    (branch decoding, Wang & Zhou 2024), tried in that order. None for strategies that already
+    ask for several candidates (rerank, hole)."""
+    if strategy not in ("greedy", "fim"):
+        return None
+    return replace(plan(strategy), branch_ranks=FALLBACK_RANKS)
 
 
 def hole_plan(

@@ -269,12 +269,10 @@ class LlamaBackend:
                 f"({self._info.n_ctx} tokens with {request.max_tokens} to generate)"
             )
         candidates: list[Candidate] = []
-        for index in range(max(1, request.n_candidates)):
+        for temperature, first_rank in _decoding_plan(request):
             if cancel.cancelled:
                 break
-            # The first candidate is greedy when a temperature is set for the rest (InCoder rerank).
-            temperature = request.temperature if index > 0 or request.n_candidates == 1 else 0.0
-            candidate = self._generate(tokens, request, cancel, temperature, removed)
+            candidate = self._generate(tokens, request, cancel, temperature, removed, first_rank)
             if candidate.finish_reason == "cancelled" and cancel.finish_line_start:
                 self._finish_line_start(tokens, request, prompt_prefix, cancel)
             if request.score_suffix and candidate.finish_reason not in ("cancelled", "deadline"):
@@ -484,8 +482,12 @@ class LlamaBackend:
         cancel: CancelToken,
         temperature: float,
         fragment: str = "",
+        first_rank: int = 0,
     ) -> Candidate:
-        """Generate one candidate; its text starts with `fragment` when the vocabulary allows."""
+        """Generate one candidate; its text starts with `fragment` when the vocabulary allows.
+
+        `first_rank` > 0 forces the first token to be the one of that rank among the allowed
+        ones (1: the second most likely); without one of that rank the candidate is empty."""
         timings = Timings(prompt_tokens=len(tokens))
         started = time.perf_counter()
         budget = None if request.deadline is None else max(0.0, request.deadline - time.monotonic())
@@ -503,11 +505,11 @@ class LlamaBackend:
         raw = bytearray()
         text = ""
         logprob = 0.0
-        want_logprob = request.n_candidates > 1 or request.score_suffix
+        want_logprob = request.n_candidates > 1 or request.score_suffix or bool(first_rank)
         finish: FinishReason = "length"
         ended_with_eot = False
         pending = fragment
-        for _ in range(request.max_tokens + len(fragment)):
+        for step in range(request.max_tokens + len(fragment)):
             if cancel.cancelled:
                 finish = "cancelled"
                 break
@@ -523,7 +525,14 @@ class LlamaBackend:
                     logits = masked
                 else:
                     pending = ""
-            token = self._pick(logits, temperature, request.top_p)
+            if step == 0 and first_rank > 0:
+                ranked = _top_tokens(logits, first_rank + 1)
+                if len(ranked) <= first_rank:
+                    finish = "eos"
+                    break
+                token = ranked[first_rank]
+            else:
+                token = self._pick(logits, temperature, request.top_p)
             if want_logprob:
                 logprob += self._logprob(logits, token)
             if token in self._stops or token == self._eos:
@@ -597,6 +606,28 @@ class LlamaBackend:
         rows = self._decode(tokens, "all")
         assert rows is not None
         return rows
+
+
+def _decoding_plan(request: InfillRequest) -> list[tuple[float, int]]:
+    """(temperature, first-token rank) of each candidate `request` asks for, in order: its
+    `branch_ranks` greedy, or `n_candidates` of which the first is greedy when a temperature is
+    set for the rest (InCoder rerank)."""
+    if request.branch_ranks:
+        return [(0.0, rank) for rank in request.branch_ranks]
+    n = max(1, request.n_candidates)
+    return [(request.temperature if i > 0 or n == 1 else 0.0, 0) for i in range(n)]
+
+
+def _top_tokens(logits: np.ndarray, k: int) -> list[int]:
+    """The `k` most likely finite-logit tokens, most likely first (ties: lower id first)."""
+    finite = np.flatnonzero(np.isfinite(logits))
+    k = min(k, finite.size)
+    if k == 0:
+        return []
+    values = logits[finite]
+    top = np.argpartition(-values, k - 1)[:k]
+    order = sorted(top.tolist(), key=lambda i: (-float(values[i]), int(finite[i])))
+    return [int(finite[i]) for i in order]
 
 
 def _row_logprobs(rows: np.ndarray, targets: Sequence[int]) -> float:

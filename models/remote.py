@@ -182,6 +182,11 @@ class RemoteBackend:
             raise self._status_error(response.status, body, path)
 
     def complete(self, request: InfillRequest, cancel: CancelToken) -> list[Candidate]:
+        """The server's candidates. Branch decoding (`request.branch_ranks`) returns none: the
+        APIs cannot force the first generated token, and a second greedy request would only
+        repeat the first."""
+        if request.branch_ranks:
+            return []
         prefix, removed = heal_prefix(request.prefix)
         candidates: list[Candidate] = []
         for index in range(max(1, request.n_candidates)):

@@ -52,6 +52,12 @@ class InfillRequest:
     score_lines: int | None = 3
     """How much of the suffix is scored: the rest of the cursor's line plus this many lines
     (None: the whole suffix). `bench infill` measures the rerank with the next 3 lines."""
+    branch_ranks: tuple[int, ...] = ()
+    """Branch decoding: when set, one greedy candidate per rank, each forced to start with the
+    first token of that rank (0: the most likely, 1: the second, …; among the tokens the
+    prefix's healed fragment allows), in this order; `n_candidates` and `temperature` are then
+    ignored. The branches at the first token of Wang & Zhou, "Chain-of-Thought Reasoning Without
+    Prompting" (2024). A backend that cannot force a first token returns no candidates."""
 
 
 @dataclass

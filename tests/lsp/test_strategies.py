@@ -8,9 +8,11 @@ import pytest
 from repofill.lsp.engine import Engine
 from repofill.lsp.settings import Settings
 from repofill.lsp.strategies import (
+    FALLBACK_RANKS,
     RERANK_SAMPLES,
     SCORE_LINES,
     choose,
+    fallback_plan,
     finished,
     plan,
     rank,
@@ -232,3 +234,80 @@ def test_raw_skips_post_processing() -> None:
         worker.close()
     assert raw == ["2, 3))"]
     assert cooked == ["2, 3"]
+
+
+# -- falling back to the next first tokens when post-processing rejects the greedy one ----------
+
+
+class BranchingBackend(ScriptedBackend):
+    """Greedy requests get the scripted candidate; branch requests (`branch_ranks`) get one
+    scripted branch per rank."""
+
+    def __init__(self, family: str, greedy: Candidate, branches: dict[int, Candidate]) -> None:
+        super().__init__(family, [greedy])
+        self.branches = branches
+
+    def complete(self, request: InfillRequest, cancel: CancelToken) -> list[Candidate]:
+        if not request.branch_ranks:
+            return super().complete(request, cancel)
+        self.requests.append(request)
+        return [self.branches[r] for r in request.branch_ranks if r in self.branches]
+
+
+CALL = "def area(width, height):\n    return width * height\n\n\ntotal = \n    2,\n    3,\n)\n"
+CALL_CURSOR = Cursor(CALL, CALL.index("total = ") + 8, Path("/p/shapes.py"), "python")
+"""The cursor where a call's first line lost its rest (`area(`): its arguments follow on the next
+lines, so a whole statement there (`print("debug")`) breaks the code and post-processing
+rejects it."""
+
+
+def run_branching(backend: BranchingBackend, **kwargs: object) -> list[str]:
+    worker = ModelWorker(lambda: backend)
+    try:
+        engine = Engine(worker, Settings(contextBudget=0))
+        return engine.run(backend, CALL_CURSOR, CancelToken(), **kwargs).items
+    finally:
+        worker.close()
+
+
+@pytest.mark.parametrize("family", ["none", "qwen"])
+def test_a_rejected_greedy_candidate_falls_back_to_the_next_first_tokens(family: str) -> None:
+    backend = BranchingBackend(
+        family,
+        cand('print("debug")'),
+        {1: cand("area"), 2: cand("area("), 3: cand("never asked")},
+    )
+    items = run_branching(backend)
+    assert [r.branch_ranks for r in backend.requests] == [(), FALLBACK_RANKS]
+    assert FALLBACK_RANKS == (1, 2)
+    # rank 1 breaks the code as well; rank 2 is the first that survives post-processing
+    assert items == ["area("]
+
+
+def test_a_kept_greedy_candidate_asks_for_nothing_more() -> None:
+    backend = BranchingBackend("none", cand("area("), {1: cand("size(")})
+    assert run_branching(backend) == ["area("]
+    assert len(backend.requests) == 1
+
+
+def test_no_fallback_when_the_model_wrote_nothing_or_ran_out_of_time() -> None:
+    for greedy in (cand("  "), cand('print("debug")', finish="deadline")):
+        backend = BranchingBackend("none", greedy, {1: cand("size(")})
+        assert run_branching(backend) == []
+        assert len(backend.requests) == 1
+
+
+def test_no_fallback_for_the_rerank_or_raw_requests() -> None:
+    backend = BranchingBackend("none", cand('print("debug")'), {1: cand("size(")})
+    assert run_branching(backend, strategy="rerank") == []
+    assert run_branching(backend, raw=True) == ['print("debug")']
+    assert all(not r.branch_ranks for r in backend.requests)
+
+
+def test_fallback_plan_is_for_single_greedy_strategies_only() -> None:
+    greedy = fallback_plan("greedy")
+    assert greedy is not None and greedy.branch_ranks == FALLBACK_RANKS
+    assert greedy.temperature == 0.0 and greedy.mode == "ltr"
+    fim = fallback_plan("fim")
+    assert fim is not None and fim.mode == "auto"
+    assert fallback_plan("rerank") is None and fallback_plan("hole") is None

@@ -264,3 +264,11 @@ def test_prewarm_sends_nothing_to_an_openai_compatible_server() -> None:
     with infill_stand_in([], FINAL) as stand_in:
         warm = RemoteBackend(stand_in.url, "openai").prewarm(WITH_CONTEXT, CancelToken())
     assert stand_in.bodies == [] and warm.stable_tokens == 0 and warm.evaluated_tokens == 0
+
+
+def test_branch_decoding_is_not_asked_of_a_server() -> None:
+    """The APIs cannot force a first token: a branch request returns no candidates and sends
+    nothing (here to a port where no server listens, which would otherwise be an error)."""
+    backend = RemoteBackend(f"http://127.0.0.1:{free_port()}", "llama-server")
+    request = InfillRequest(prefix="x = ", suffix="\n", branch_ranks=(1, 2))
+    assert backend.complete(request, CancelToken()) == []
