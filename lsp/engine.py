@@ -121,6 +121,9 @@ class Completion:
     model_text: str = ""
     """The first candidate's text as the model wrote it, before post-processing (for
     `repofill.stats`: a benchmark checks where a cut suggestion ended in it)."""
+    fallback: bool = False
+    """Post-processing rejected the first candidate and the fallback branches were asked for
+    (Engine.run); `items` then come from them, if any survived."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,7 @@ class Engine:
         self.cancelled = 0
         self.history: deque[dict[str, Any]] = deque(maxlen=HISTORY)
         """Recent requests' outcomes and timings, oldest first (appended from any thread)."""
-        self._block_context: tuple[tuple[str, int, int, int], Context] | None = None
+        self._block_context: tuple[tuple[str, int, int, int, bool], Context] | None = None
         self._running: tuple[Path, int, CancelToken] | None = None
         """The model job in progress: its file, line and cancel token."""
         self.prewarmer = Prewarmer(self)
@@ -194,18 +197,36 @@ class Engine:
         """
         block = cursor.line // ANCHOR_LINES
         generation = self.retriever.generation if self.retriever is not None else 0
-        place = (str(cursor.path), block, self.settings.contextBudget, generation)
+        place = (
+            str(cursor.path),
+            block,
+            self.settings.contextBudget,
+            generation,
+            self.shows_suffix(backend),
+        )
         if self._block_context is not None and self._block_context[0] == place:
             return self._block_context[1]
         context = self.select_context(cursor, backend)
         self._block_context = (place, context)
         return context
 
+    def shows_suffix(self, backend: Backend) -> bool:
+        """Whether prompts show the code after the cursor: native FIM (a model with FIM tokens
+        under the `auto` or `fim` strategy). Left-to-right prompts end at the cursor, so the
+        context may then hold the code just below it (`Retriever.select`)."""
+        fim_model = backend.info.family not in ("", "none")
+        return fim_model and self.settings.strategy in ("auto", "fim")
+
     def select_context(self, cursor: Cursor, backend: Backend) -> Context:
         if self.retriever is None or self.settings.contextBudget <= 0:
             return Context()
         try:
-            return self.retriever.select(cursor, backend.count_tokens, self.settings.contextBudget)
+            return self.retriever.select(
+                cursor,
+                backend.count_tokens,
+                self.settings.contextBudget,
+                shows_suffix=self.shows_suffix(backend),
+            )
         except Exception:  # retrieval must never cost the user a completion
             log.exception("context selection failed for %s", cursor.path)
             return Context()
@@ -351,7 +372,8 @@ class Engine:
         ranked = rank(candidates, chosen, multiline=multiline)
         items = _raw_all(ranked) if raw else _postprocess_all(ranked, post)
         fallback = fallback_plan(chosen)
-        if not raw and not items and fallback is not None and _rejected(candidates):
+        fell_back = not raw and not items and fallback is not None and _rejected(candidates)
+        if fell_back and fallback is not None:
             # The model had a suggestion but it broke the code around the cursor: its next
             # choices of first token, in order, within the same deadline.
             timings.post_ms += (time.perf_counter() - t1) * 1000
@@ -368,7 +390,7 @@ class Engine:
             status = "superseded" if cancel.reason == "superseded" else "cancelled"
             return Completion([], status, cancel.reason, timings, context, finish)
         status = "ok" if items else "empty"
-        return Completion(items, status, "", timings, context, finish, model_text)
+        return Completion(items, status, "", timings, context, finish, model_text, fell_back)
 
     def _ask(
         self,
@@ -495,7 +517,7 @@ class Engine:
         return result
 
     def _record(
-        self, key: str, cursor: Cursor, status: str, timings: RequestTimings, **extra: str
+        self, key: str, cursor: Cursor, status: str, timings: RequestTimings, **extra: str | bool
     ) -> None:
         entry = {"key": key, "offset": cursor.offset, "length": len(cursor.text)}
         entry.update(status=status, overhead_ms=timings.overhead_ms, **asdict(timings), **extra)
@@ -512,6 +534,7 @@ class Engine:
             result.timings,
             finish_reason=result.finish_reason,
             model_text=result.model_text,
+            fallback=result.fallback,
         )
 
     def prewarm(self, cursor: Cursor) -> Future[Any] | None:

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from .discovery import discover, may_read, read_text
@@ -186,14 +187,26 @@ class Retriever:
         self._scratch = (rel, d, entry)
         return entry
 
-    def select(self, cursor: Cursor, count_tokens: CountTokens, budget: int) -> Context:
+    def select(
+        self,
+        cursor: Cursor,
+        count_tokens: CountTokens,
+        budget: int,
+        *,
+        shows_suffix: bool = True,
+    ) -> Context:
+        """The context for `cursor`: proposals packed into `budget` tokens (`count_tokens`
+        counts them). `shows_suffix` False: the prompt ends at the cursor (a left-to-right
+        model), so the code just below the cursor is not taken as shown (`Params.suffix_lines`
+        is 0 for this selection) and its windows and definitions may be proposed."""
         started = time.perf_counter()
         if budget <= 0:
             return Context(budget=budget)
         entry = self._current_entry(cursor)
         query = build_query(cursor, self.params.query_lines or self.params.window_lines)
+        params = self.params if shows_suffix else replace(self.params, suffix_lines=0)
         with self.index.lock:
-            proposals = propose(self.index, entry, query, self.params)
+            proposals = propose(self.index, entry, query, params)
             snippets = pack(
                 proposals,
                 self._tokens.counter(count_tokens),

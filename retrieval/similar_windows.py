@@ -26,6 +26,8 @@ TOKEN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 COMMON_SHARE = 0.25
 """Tokens found in more than this share of all windows are skipped in the intersection: they are
 in nearly every window and cost the most to count."""
+_BLOCK_CACHE = 20_000
+"""Distinct buffer blocks (`step` lines) whose tokens `WindowIndex.score_spans` keeps."""
 
 
 TokenSet = Callable[[str], set[str]]
@@ -65,6 +67,8 @@ class WindowIndex:
         # Per-window arrays for queries, dropped whenever the windows change (`_changed`).
         self._sizes_alive: tuple[np.ndarray, np.ndarray] | None = None
         self._norm: np.ndarray | None = None
+        self._block_tokens: dict[str, frozenset[str]] = {}
+        """Token sets of buffer blocks `score_spans` has seen (cleared past _BLOCK_CACHE)."""
 
     @property
     def alive_count(self) -> int:
@@ -168,6 +172,65 @@ class WindowIndex:
                 self._np_cache.clear()
             self._np_cache[tid] = arr
         return arr
+
+    def score_spans(
+        self,
+        text: str,
+        lines: list[str],
+        spans: list[tuple[int, int]],
+        scoring: Scoring = "bm25",
+    ) -> list[float]:
+        """Scores of windows that are not in the index, lines [start, end) of `lines` (the open
+        buffer's), for the query `text`, on the scale of `query`'s: BM25 with the index's
+        document frequencies and average window size (a token the index lacks counts as in one
+        window), so a buffer window with an indexed window's text scores as `query` scores
+        that one; or Jaccard. Tokens `query` skips as too common are skipped here as well.
+        ValueError for another `scoring`."""
+        if scoring not in ("jaccard", "bm25"):
+            raise ValueError(f"unknown window scoring {scoring!r} (jaccard, bm25)")
+        qtoks = self.tokenize(text)
+        if not qtoks or not spans:
+            return [0.0] * len(spans)
+        limit = max(50, int(COMMON_SHARE * self.alive_count))
+        total = len(self._win_path)
+        idf: dict[str, float] = {}
+        for tok in qtoks:
+            tid = self._vocab.get(tok)
+            df = len(self._postings[tid]) if tid is not None else 1
+            if df <= limit:
+                idf[tok] = float(np.log1p((total - df + 0.5) / (df + 0.5)))
+        sizes, alive = self._arrays()
+        avg = max(1.0, float(sizes[alive == 1].mean())) if alive.any() else 1.0
+        if len(self._block_tokens) > _BLOCK_CACHE:
+            self._block_tokens.clear()
+        # Windows start every `step` lines: each step's lines are one block, tokenized once
+        # and kept by its text (typing changes one block between selections), and a window's
+        # tokens are its blocks' union. Tokens are line-local, so this is exact.
+        step = max(1, self.step)
+        last = max(end for _, end in spans)
+        blocks: list[frozenset[str]] = []
+        for i in range(0, last, step):
+            block = "\n".join(lines[i : min(i + step, last)])
+            toks = self._block_tokens.get(block)
+            if toks is None:
+                toks = self._block_tokens[block] = frozenset(self.tokenize(block))
+            blocks.append(toks)
+        wanted = frozenset(idf)
+        scores: list[float] = []
+        for start, end in spans:
+            if start % step == 0 and (end % step == 0 or end == last):
+                window = frozenset().union(*blocks[start // step : -(-end // step)])
+            else:
+                window = frozenset(self.tokenize("\n".join(lines[start:end])))
+            if not window:
+                scores.append(0.0)
+            elif scoring == "jaccard":
+                shared = len(qtoks & window)
+                scores.append(shared / (len(qtoks) + len(window) - shared))
+            else:
+                norm = (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * len(window) / avg))
+                scores.append(sum(idf[tok] for tok in wanted & window) * norm)
+        return scores
 
     def query(
         self,

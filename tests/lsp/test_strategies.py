@@ -262,12 +262,16 @@ rejects it."""
 
 
 def run_branching(backend: BranchingBackend, **kwargs: object) -> list[str]:
+    """The items of one engine run; asserts its `fallback` flag says whether branches were
+    asked for."""
     worker = ModelWorker(lambda: backend)
     try:
         engine = Engine(worker, Settings(contextBudget=0))
-        return engine.run(backend, CALL_CURSOR, CancelToken(), **kwargs).items
+        result = engine.run(backend, CALL_CURSOR, CancelToken(), **kwargs)
     finally:
         worker.close()
+    assert result.fallback == bool(backend.requests[-1].branch_ranks)
+    return result.items
 
 
 @pytest.mark.parametrize("family", ["none", "qwen"])
@@ -311,3 +315,44 @@ def test_fallback_plan_is_for_single_greedy_strategies_only() -> None:
     fim = fallback_plan("fim")
     assert fim is not None and fim.mode == "auto"
     assert fallback_plan("rerank") is None and fallback_plan("hole") is None
+
+
+class RecordingRetriever:
+    """Records how the engine asks for context."""
+
+    generation = 0
+    root = Path("/p")
+
+    def __init__(self) -> None:
+        self.shows_suffix: list[bool] = []
+
+    def select(self, cursor: Cursor, count_tokens: object, budget: int, *, shows_suffix: bool):
+        self.shows_suffix.append(shows_suffix)
+        from repofill.retrieval.types import Context
+
+        return Context(budget=budget)
+
+
+@pytest.mark.parametrize(
+    ("family", "strategy", "shown"),
+    [
+        ("none", "auto", False),  # left-to-right: the prompt ends at the cursor
+        ("qwen", "auto", True),  # native FIM shows the suffix
+        ("qwen", "fim", True),
+        ("qwen", "greedy", False),
+        ("qwen", "rerank", False),
+    ],
+)
+def test_context_is_told_whether_the_prompt_shows_the_suffix(
+    family: str, strategy: str, shown: bool
+) -> None:
+    backend = ScriptedBackend(family, [cand("width")])
+    retriever = RecordingRetriever()
+    worker = ModelWorker(lambda: backend)
+    try:
+        settings = Settings().merged({"strategy": strategy})
+        engine = Engine(worker, settings, retriever)  # type: ignore[arg-type]
+        engine.run(backend, CURSOR, CancelToken())
+    finally:
+        worker.close()
+    assert retriever.shows_suffix == [shown]

@@ -123,3 +123,30 @@ def test_window_lines_sets_the_window_and_the_query_length(tmp_path: Path) -> No
         *(f"line_{i} = {i}" for i in range(21, 30)),
         "total = ",
     ]
+
+
+def test_the_buffer_below_the_cursor_is_a_window_source_for_left_to_right_prompts(
+    tmp_path: Path,
+) -> None:
+    """A prompt that ends at the cursor does not show the code below it: with `suffix_lines`
+    0 (`Retriever.select(shows_suffix=False)`) the buffer's own window that uses the names
+    near the cursor is proposed, its text from the buffer (not the file on disk); with the
+    suffix shown, or `file_windows` off, it is not."""
+    below = "\n".join(["", "", "", "", "", "receipt = format_receipt(order, currency)"] * 2)
+    text = "order = load()\ncurrency = 'EUR'\nlabel = " + "\n" + below + "\n"
+    index = _index_with(tmp_path, {"lib/other.py": "x = 1\n"})
+    index.put("lib/shop.py", "stale = 'the file on disk'\n")
+    cursor = Cursor(
+        text, text.index("label = ") + len("label = "), tmp_path / "lib/shop.py", "python"
+    )
+    query = build_query(cursor)
+
+    def buffer_windows(params: Params) -> list[Proposal]:
+        found = propose(index, index.entries["lib/shop.py"], query, params)
+        return [p for p in found if p.source == "similar_window" and p.path == "lib/shop.py"]
+
+    found = buffer_windows(Params(suffix_lines=0))
+    assert found and all("format_receipt(order, currency)" in p.units[0].text for p in found)
+    assert all(p.units[0].line > query.line for p in found)
+    assert buffer_windows(Params()) == []  # the suffix's 40 lines hold the whole buffer
+    assert buffer_windows(Params(suffix_lines=0, file_windows=False)) == []

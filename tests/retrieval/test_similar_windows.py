@@ -63,3 +63,31 @@ def test_a_file_removed_and_added_again_is_found_again() -> None:
 def test_an_unknown_scoring_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown window scoring"):
         _index().query("value", scoring="cosine")  # type: ignore[arg-type]
+
+
+def test_buffer_windows_score_on_the_index_scale() -> None:
+    """A window of the open buffer with an indexed window's text scores as `query` scores that
+    window; blocks reused from the cache and windows cut at the end score as fresh ones."""
+    index = _index()
+    query = "value = value\nchecksum"
+    indexed = {h.path: h.score for h in index.query(query, k=20, scoring="bm25")}
+    lines = ["x = 1", "y = 2", "checksum = compute()", "other = 1", "value = value + value"]
+    spans = [(0, 2), (2, 4), (4, 5)]
+    for _ in range(2):  # the second time from the block cache
+        scores = index.score_spans(query, lines, spans, "bm25")
+        assert scores[0] == 0.0  # shares nothing
+        assert scores[1] == pytest.approx(indexed["rare.py"], rel=1e-5)
+        assert scores[2] > 0
+    jaccard = {h.path: h.score for h in index.query(query, k=20, scoring="jaccard")}
+    assert index.score_spans(query, lines, [(2, 4)], "jaccard") == pytest.approx(
+        [jaccard["rare.py"]]
+    )
+    with pytest.raises(ValueError, match="unknown window scoring"):
+        index.score_spans(query, lines, spans, "cosine")  # type: ignore[arg-type]
+
+
+def test_buffer_windows_not_on_a_step_boundary_are_tokenized_whole() -> None:
+    index = _index()
+    lines = ["a = 1", "checksum = compute()", "other = 1", "b = 2"]
+    aligned, odd = index.score_spans("checksum", lines, [(2, 4), (1, 3)], "bm25")
+    assert aligned == 0.0 and odd > 0
