@@ -159,7 +159,10 @@ class FixedContext:
         self.context = context
         self.generation = 0  # the engine keeps a block's context until this changes: never
 
-    def select(self, cursor: Cursor, count_tokens: CountTokens, budget: int) -> Context:
+    def select(
+        self, cursor: Cursor, count_tokens: CountTokens, budget: int, *, shows_suffix: bool = True
+    ) -> Context:
+        """The baseline's context, whatever the prompt shows (the baselines use other files)."""
         return self.context
 
 
