@@ -69,10 +69,14 @@ class Params:
     current_imports: bool = True  # propose the file's import lines above the prefix window
     file_windows: bool = True
     """Also rank windows of the cursor's own buffer outside the lines the prompt shows
-    (`prefix_lines` above, `suffix_lines` below) beside the other files' windows. With a
-    left-to-right model the prompt shows no suffix (`Retriever.select`), so the code just below
-    the cursor competes too: on 139 dev holes of `bench repo` code EM rose from 23.7 to 28.8
-    (bench/results/tuning/README.md)."""
+    (`prefix_lines` above; `suffix_lines` below when `suffix_shown`) beside the other files'
+    windows. On 139 dev holes of `bench repo` (a left-to-right model) code EM rose from 23.7
+    to 28.8 (bench/results/tuning/README.md)."""
+    suffix_shown: bool = True
+    """Whether the prompt shows the `suffix_lines` below the cursor (native FIM). False for a
+    left-to-right prompt, which ends at the cursor (`Retriever.select(shows_suffix=False)`):
+    the buffer's windows right below the cursor then compete too. The current file's
+    signatures and post lines keep their places either way."""
     unused_import_weight: float = 0.6
     """Weight of a name the file imports but has not used above the cursor (IMPORTED when 0):
     such a name is a likely next one (a CrossCodeEval hole is the first use of one)."""
@@ -490,13 +494,14 @@ def _current(ctx: _Ctx) -> None:
 
 def _buffer_windows(ctx: _Ctx) -> list[WindowHit]:
     """Windows of the cursor's buffer that the prompt does not show (outside `prefix_lines`
-    above and `suffix_lines` below the cursor's line), scored against the query on the other
-    files' windows' scale (`WindowIndex.score_texts`); those that share nothing are left out."""
+    above and, when `suffix_shown`, `suffix_lines` below the cursor's line), scored against
+    the query on the other files' windows' scale (`WindowIndex.score_spans`); those that share
+    nothing are left out."""
     index, query, params = ctx.index, ctx.query, ctx.params
     size = index.windows.size
     step = index.windows.step
     lo = query.line - params.prefix_lines
-    hi = query.line + params.suffix_lines
+    hi = query.line + (params.suffix_lines if params.suffix_shown else 0)
     lines = query.lines
     spans = [
         (start, min(len(lines), start + size))

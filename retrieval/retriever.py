@@ -197,14 +197,14 @@ class Retriever:
     ) -> Context:
         """The context for `cursor`: proposals packed into `budget` tokens (`count_tokens`
         counts them). `shows_suffix` False: the prompt ends at the cursor (a left-to-right
-        model), so the code just below the cursor is not taken as shown (`Params.suffix_lines`
-        is 0 for this selection) and its windows and definitions may be proposed."""
+        model), so the buffer's windows just below the cursor may be proposed
+        (`Params.suffix_shown`)."""
         started = time.perf_counter()
         if budget <= 0:
             return Context(budget=budget)
         entry = self._current_entry(cursor)
         query = build_query(cursor, self.params.query_lines or self.params.window_lines)
-        params = self.params if shows_suffix else replace(self.params, suffix_lines=0)
+        params = self.params if shows_suffix else replace(self.params, suffix_shown=False)
         with self.index.lock:
             proposals = propose(self.index, entry, query, params)
             snippets = pack(

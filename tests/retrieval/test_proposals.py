@@ -128,10 +128,11 @@ def test_window_lines_sets_the_window_and_the_query_length(tmp_path: Path) -> No
 def test_the_buffer_below_the_cursor_is_a_window_source_for_left_to_right_prompts(
     tmp_path: Path,
 ) -> None:
-    """A prompt that ends at the cursor does not show the code below it: with `suffix_lines`
-    0 (`Retriever.select(shows_suffix=False)`) the buffer's own window that uses the names
+    """A prompt that ends at the cursor does not show the code below it: with `suffix_shown`
+    False (`Retriever.select(shows_suffix=False)`) the buffer's own window that uses the names
     near the cursor is proposed, its text from the buffer (not the file on disk); with the
-    suffix shown, or `file_windows` off, it is not."""
+    suffix shown, or `file_windows` off, it is not. Post lines keep their place: after the
+    lines a FIM prompt would show."""
     below = "\n".join(["", "", "", "", "", "receipt = format_receipt(order, currency)"] * 2)
     text = "order = load()\ncurrency = 'EUR'\nlabel = " + "\n" + below + "\n"
     index = _index_with(tmp_path, {"lib/other.py": "x = 1\n"})
@@ -145,8 +146,10 @@ def test_the_buffer_below_the_cursor_is_a_window_source_for_left_to_right_prompt
         found = propose(index, index.entries["lib/shop.py"], query, params)
         return [p for p in found if p.source == "similar_window" and p.path == "lib/shop.py"]
 
-    found = buffer_windows(Params(suffix_lines=0))
+    found = buffer_windows(Params(suffix_shown=False))
     assert found and all("format_receipt(order, currency)" in p.units[0].text for p in found)
     assert all(p.units[0].line > query.line for p in found)
     assert buffer_windows(Params()) == []  # the suffix's 40 lines hold the whole buffer
-    assert buffer_windows(Params(suffix_lines=0, file_windows=False)) == []
+    assert buffer_windows(Params(suffix_shown=False, file_windows=False)) == []
+    every = propose(index, index.entries["lib/shop.py"], query, Params(suffix_shown=False))
+    assert not [p for p in every if p.context_type == "post_lines"]
