@@ -79,15 +79,20 @@ class RequestTimings:
     prewarm_wait_ms: float = 0.0
     """Part of `wait_ms`: waiting for a preempted pre-warm to end its chunk (lsp/prewarm.py)."""
 
-    def add_model(self, candidates: list[Candidate]) -> None:
+    def add_model(self, candidates: list[Candidate], *, again: bool = False) -> None:
+        """Add one model call's work. `again`: a second call on the same prompt (the fallback
+        branches), whose time and tokens count but whose prompt reuse does not: the request's
+        reuse is its first call's, at most its prompt."""
+        reused = 0
         for c in candidates:
             self.prompt_tokens = max(self.prompt_tokens, c.timings.prompt_tokens)
-            self.reused_tokens += c.timings.reused_tokens
+            reused += c.timings.reused_tokens
             self.prompt_ms += c.timings.prompt_ms
             self.generated_tokens += c.timings.generated_tokens
             self.generation_ms += c.timings.generation_ms
-        if len(candidates) > 1:
-            self.reused_tokens = candidates[0].timings.reused_tokens
+        if again:
+            return
+        self.reused_tokens = candidates[0].timings.reused_tokens if len(candidates) > 1 else reused
 
     @property
     def model_ms(self) -> float:
@@ -378,7 +383,7 @@ class Engine:
             # choices of first token, in order, within the same deadline.
             timings.post_ms += (time.perf_counter() - t1) * 1000
             branches = ask(fallback)
-            timings.add_model(branches)
+            timings.add_model(branches, again=True)
             t1 = time.perf_counter()
             items = _postprocess_all(branches, post)
         items = items[: max(1, n_candidates)]

@@ -356,3 +356,26 @@ def test_context_is_told_whether_the_prompt_shows_the_suffix(
     finally:
         worker.close()
     assert retriever.shows_suffix == [shown]
+
+
+def test_the_fallback_adds_its_work_but_not_its_prompt_reuse() -> None:
+    """The branches re-read the cached prompt: their tokens and time count, and the request's
+    prompt reuse stays its first call's (once it was added again, over 100% of the prompt)."""
+
+    class Timed(BranchingBackend):
+        def complete(self, request: InfillRequest, cancel: CancelToken) -> list[Candidate]:
+            out = super().complete(request, cancel)
+            reused = 100 if request.branch_ranks else 60
+            for c in out:
+                c.timings = Timings(prompt_tokens=100, reused_tokens=reused, generated_tokens=4)
+            return out
+
+    backend = Timed("none", cand('print("debug")'), {1: cand("area"), 2: cand("area(")})
+    worker = ModelWorker(lambda: backend)
+    try:
+        result = Engine(worker, Settings(contextBudget=0)).run(backend, CALL_CURSOR, CancelToken())
+    finally:
+        worker.close()
+    assert result.items == ["area("] and result.fallback
+    assert result.timings.prompt_tokens == 100 and result.timings.reused_tokens == 60
+    assert result.timings.generated_tokens == 3 * 4
