@@ -65,7 +65,8 @@ async def test_the_prewarmed_prompt_is_the_prompt_of_the_next_request_there(
     engine.worker.close()
 
     [warm] = backend.prewarmed
-    [real] = backend.requests
+    real, *fallback = backend.requests  # "x" is rejected here: the fallback branches follow
+    assert all(r.branch_ranks for r in fallback)
     assert warm.context and warm.context == real.context  # the same repository context
     same = ("prefix", "suffix", "path", "repo_name", "language", "mode")
     assert [getattr(warm, f) for f in same] == [getattr(real, f) for f in same]
