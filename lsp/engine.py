@@ -83,16 +83,14 @@ class RequestTimings:
         """Add one model call's work. `again`: a second call on the same prompt (the fallback
         branches), whose time and tokens count but whose prompt reuse does not: the request's
         reuse is its first call's, at most its prompt."""
-        reused = 0
         for c in candidates:
             self.prompt_tokens = max(self.prompt_tokens, c.timings.prompt_tokens)
-            reused += c.timings.reused_tokens
             self.prompt_ms += c.timings.prompt_ms
             self.generated_tokens += c.timings.generated_tokens
             self.generation_ms += c.timings.generation_ms
-        if again:
-            return
-        self.reused_tokens = candidates[0].timings.reused_tokens if len(candidates) > 1 else reused
+        if candidates and not again:
+            # later candidates re-read the prompt the first one left in the KV cache
+            self.reused_tokens = candidates[0].timings.reused_tokens
 
     @property
     def model_ms(self) -> float:
@@ -359,33 +357,36 @@ class Engine:
             )
         lines = max_lines or max(1, self.settings.maxLines)
         # The deadline bounds the model's work, not time spent queued behind a model load.
-        model_started = time.monotonic()
         ask = functools.partial(
-            self._ask,
+            self.candidates,
             backend,
             cursor,
             context,
-            cancel,
+            cancel=cancel,
             multiline=multiline,
             max_lines=lines,
-            started=model_started,
+            started=time.monotonic(),
         )
-        candidates = ask(plan(chosen, items=n_candidates))
-        timings.add_model(candidates)
-        t1 = time.perf_counter()
-        post = post_context(cursor, multiline=multiline, max_lines=lines)
-        ranked = rank(candidates, chosen, multiline=multiline)
-        items = _raw_all(ranked) if raw else _postprocess_all(ranked, post)
-        fallback = fallback_plan(chosen)
-        fell_back = not raw and not items and fallback is not None and _rejected(candidates)
-        if fell_back and fallback is not None:
-            # The model had a suggestion but it broke the code around the cursor: its next
-            # choices of first token, in order, within the same deadline.
-            timings.post_ms += (time.perf_counter() - t1) * 1000
-            branches = ask(fallback)
-            timings.add_model(branches, again=True)
+        self._running = (cursor.path, cursor.line, cancel)
+        try:
+            candidates = ask(plan(chosen, items=n_candidates))
+            timings.add_model(candidates)
             t1 = time.perf_counter()
-            items = _postprocess_all(branches, post)
+            post = post_context(cursor, multiline=multiline, max_lines=lines)
+            ranked = rank(candidates, chosen, multiline=multiline)
+            items = _raw_all(ranked) if raw else _postprocess_all(ranked, post)
+            rejected = not raw and not items and _rejected(candidates)
+            fallback = fallback_plan(chosen) if rejected else None
+            if fallback is not None:
+                # The model had a suggestion but it broke the code around the cursor: its next
+                # choices of first token, in order, within the same deadline.
+                timings.post_ms += (time.perf_counter() - t1) * 1000
+                branches = ask(fallback)
+                timings.add_model(branches, again=True)
+                t1 = time.perf_counter()
+                items = _postprocess_all(branches, post)
+        finally:
+            self._running = None
         items = items[: max(1, n_candidates)]
         timings.post_ms += (time.perf_counter() - t1) * 1000
         timings.total_ms = (time.monotonic() - started) * 1000
@@ -395,35 +396,8 @@ class Engine:
             status = "superseded" if cancel.reason == "superseded" else "cancelled"
             return Completion([], status, cancel.reason, timings, context, finish)
         status = "ok" if items else "empty"
+        fell_back = fallback is not None
         return Completion(items, status, "", timings, context, finish, model_text, fell_back)
-
-    def _ask(
-        self,
-        backend: Backend,
-        cursor: Cursor,
-        context: Context,
-        cancel: CancelToken,
-        plan: Plan,
-        *,
-        multiline: bool,
-        max_lines: int,
-        started: float,
-    ) -> list[Candidate]:
-        """`candidates` with the running job recorded (`_running`) while the model works."""
-        self._running = (cursor.path, cursor.line, cancel)
-        try:
-            return self.candidates(
-                backend,
-                cursor,
-                context,
-                plan,
-                cancel,
-                multiline=multiline,
-                max_lines=max_lines,
-                started=started,
-            )
-        finally:
-            self._running = None
 
     async def complete(
         self,

@@ -498,16 +498,11 @@ def _buffer_windows(ctx: _Ctx) -> list[WindowHit]:
     the query on the other files' windows' scale (`WindowIndex.score_spans`); those that share
     nothing are left out."""
     index, query, params = ctx.index, ctx.query, ctx.params
-    size = index.windows.size
-    step = index.windows.step
     lo = query.line - params.prefix_lines
     hi = query.line + (params.suffix_lines if params.suffix_shown else 0)
     lines = query.lines
-    spans = [
-        (start, min(len(lines), start + size))
-        for start in range(0, max(1, len(lines) - size + step), step)
-        if start + size <= lo or start > hi
-    ]
+    size = index.windows.size
+    spans = [(a, b) for a, b in index.windows.spans(len(lines)) if a + size <= lo or a > hi]
     scores = index.windows.score_spans(query.window_text, lines, spans, params.window_scoring)
     return [
         WindowHit(ctx.entry.path, a, b, score)

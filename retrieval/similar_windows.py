@@ -74,13 +74,18 @@ class WindowIndex:
     def alive_count(self) -> int:
         return len(self._win_path) - self._dead
 
+    def spans(self, n: int) -> list[tuple[int, int]]:
+        """The windows of a file of `n` lines: [start, end) every `step` lines, the last one
+        ending at the file's end."""
+        if not n:
+            return []
+        starts = range(0, max(1, n - self.size + self.step), self.step)
+        return [(start, min(n, start + self.size)) for start in starts]
+
     def replace(self, path: str, lines: list[str]) -> None:
         self.remove(path)
         ids: list[int] = []
-        n = len(lines)
-        starts = range(0, max(1, n - self.size + self.step), self.step) if n else []
-        for start in starts:
-            end = min(n, start + self.size)
+        for start, end in self.spans(len(lines)):
             toks = self.tokenize("\n".join(lines[start:end]))
             if not toks:
                 continue
@@ -144,7 +149,7 @@ class WindowIndex:
         total = len(sizes)
         idf_sum = np.zeros(total, dtype=np.float32)
         for posting in postings:  # a token's posting lists each window once
-            idf_sum[posting] += np.log1p((total - len(posting) + 0.5) / (len(posting) + 0.5))
+            idf_sum[posting] += _idf(total, len(posting))
         return idf_sum * self._bm25_norm(sizes, alive)
 
     def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
@@ -159,8 +164,7 @@ class WindowIndex:
     def _bm25_norm(self, sizes: np.ndarray, alive: np.ndarray) -> np.ndarray:
         """BM25's length factor per window (kept until the windows change)."""
         if self._norm is None:
-            avg = float(sizes[alive == 1].mean()) if alive.any() else 1.0
-            factor = (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * sizes / max(avg, 1.0)))
+            factor = np.asarray(_length_factor(sizes, _mean_size(sizes, alive)))
             self._norm = factor.astype(np.float32)
         return self._norm
 
@@ -198,9 +202,8 @@ class WindowIndex:
             tid = self._vocab.get(tok)
             df = len(self._postings[tid]) if tid is not None else 1
             if df <= limit:
-                idf[tok] = float(np.log1p((total - df + 0.5) / (df + 0.5)))
-        sizes, alive = self._arrays()
-        avg = max(1.0, float(sizes[alive == 1].mean())) if alive.any() else 1.0
+                idf[tok] = _idf(total, df)
+        avg = _mean_size(*self._arrays())
         if len(self._block_tokens) > _BLOCK_CACHE:
             self._block_tokens.clear()
         # Windows start every `step` lines: each step's lines are one block, tokenized once
@@ -228,7 +231,7 @@ class WindowIndex:
                 shared = len(qtoks & window)
                 scores.append(shared / (len(qtoks) + len(window) - shared))
             else:
-                norm = (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * len(window) / avg))
+                norm = float(_length_factor(len(window), avg))
                 scores.append(sum(idf[tok] for tok in wanted & window) * norm)
         return scores
 
@@ -290,3 +293,20 @@ class WindowIndex:
             if len(hits) >= k:
                 break
         return hits
+
+
+def _idf(total: int, df: int) -> float:
+    """Lucene's BM25 idf of a token in `df` of `total` windows: log(1 + (N − df + 0.5) /
+    (df + 0.5)), positive for every df ≤ N."""
+    return float(np.log1p((total - df + 0.5) / (df + 0.5)))
+
+
+def _length_factor(size: float | np.ndarray, avg: float) -> float | np.ndarray:
+    """BM25's term factor for a present token, (k1 + 1) / (1 + k1 · (1 − b + b · |w| / avg)),
+    of a window size or an array of them."""
+    return (BM25_K1 + 1) / (1 + BM25_K1 * (1 - BM25_B + BM25_B * size / avg))
+
+
+def _mean_size(sizes: np.ndarray, alive: np.ndarray) -> float:
+    """The live windows' mean token count, at least 1 (1 when none is alive)."""
+    return max(1.0, float(sizes[alive == 1].mean())) if alive.any() else 1.0
